@@ -1,0 +1,114 @@
+r"""Activation functions $\sigma(z)$ and their derivatives $\sigma'(z)$.
+
+Every function takes an array ``z`` of any shape and returns an array of the same shape,
+except ``softmax``, which normalizes along the last axis (one row per sample).
+"""
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    r"""$\sigma(z) = 1 / (1 + e^{-z})$, computed without overflow for large $|z|$."""
+    # exp(-z) overflows for z < -709; exp(-|z|) never does, and for z < 0 the identity
+    # sigma(z) = e^z / (1 + e^z) keeps full relative precision in the far left tail.
+    e = np.exp(-np.abs(z))
+    r = 1.0 / (1.0 + e)
+    return np.where(z >= 0, r, e * r)
+
+
+def sigmoid_prime(z: np.ndarray) -> np.ndarray:
+    r"""$\sigma'(z) = \sigma(z)\,(1 - \sigma(z))$."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def tanh(z: np.ndarray) -> np.ndarray:
+    r"""$\tanh(z) = (e^z - e^{-z}) / (e^z + e^{-z})$."""
+    return np.tanh(z)
+
+
+def tanh_prime(z: np.ndarray) -> np.ndarray:
+    r"""$\tanh'(z) = 1 - \tanh^2(z)$."""
+    return 1.0 - np.tanh(z) ** 2
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    r"""$\mathrm{relu}(z) = \max(0, z)$."""
+    return np.maximum(z, 0.0)
+
+
+def relu_prime(z: np.ndarray) -> np.ndarray:
+    r"""$\mathrm{relu}'(z) = 1$ if $z > 0$ else $0$ (we take 0 at the kink $z = 0$)."""
+    return (z > 0).astype(float)
+
+
+def leaky_relu(z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
+    r"""$z$ if $z > 0$ else $\alpha z$."""
+    return np.where(z > 0, z, alpha * z)
+
+
+def leaky_relu_prime(z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
+    r"""$1$ if $z > 0$ else $\alpha$."""
+    return np.where(z > 0, 1.0, alpha)
+
+
+def identity(z: np.ndarray) -> np.ndarray:
+    r"""$z$, the output activation of a regression network."""
+    return np.asarray(z, dtype=float)
+
+
+def identity_prime(z: np.ndarray) -> np.ndarray:
+    r"""$1$."""
+    return np.ones_like(z, dtype=float)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    r"""$\mathrm{softmax}(z)_j = e^{z_j} / \sum_k e^{z_k}$ along the last axis.
+
+    Subtracting $\max_k z_k$ first changes nothing mathematically and keeps $e^{z}$ finite.
+    """
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def softmax_prime(z: np.ndarray) -> np.ndarray:
+    r"""The Jacobian $\partial a_i / \partial z_j = a_i(\delta_{ij} - a_j)$.
+
+    ``z`` of shape (n, k) gives shape (n, k, k). Softmax is not elementwise, so its
+    derivative is a matrix per sample; paired with log-likelihood it is never needed.
+    """
+    a = softmax(z)
+    return a[..., :, None] * (np.eye(a.shape[-1]) - a[..., None, :])
+
+
+class Activation(NamedTuple):
+    """An activation by name: ``fn`` computes $\\sigma(z)$, ``prime`` computes $\\sigma'(z)$."""
+
+    name: str
+    fn: Callable[[np.ndarray], np.ndarray]
+    prime: Callable[[np.ndarray], np.ndarray]
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in [
+        Activation("sigmoid", sigmoid, sigmoid_prime),
+        Activation("tanh", tanh, tanh_prime),
+        Activation("relu", relu, relu_prime),
+        Activation("leaky_relu", leaky_relu, leaky_relu_prime),
+        Activation("identity", identity, identity_prime),
+        Activation("softmax", softmax, softmax_prime),
+    ]
+}
+
+
+def get(name: str | Activation) -> Activation:
+    """The activation called ``name`` (an ``Activation`` is passed through)."""
+    if isinstance(name, Activation):
+        return name
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[name]

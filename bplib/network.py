@@ -1,0 +1,194 @@
+r"""A fully connected feedforward network trained by backpropagation.
+
+Rows are samples. A batch ``X`` has shape (n, d). Layer $l$ has weights $W^l$ of shape
+(n_in, n_out) and biases $b^l$ of shape (n_out,), and computes
+
+$$z^l = a^{l-1} W^l + b^l, \qquad a^l = \sigma(z^l), \qquad a^0 = X.$$
+
+Backpropagation computes $\delta^l = \partial C / \partial z^l$ for the whole batch at once:
+
+$$\delta^L = \nabla_a C \odot \sigma'(z^L), \qquad
+\delta^l = (\delta^{l+1} (W^{l+1})^T) \odot \sigma'(z^l),$$
+$$\partial C/\partial b^l = \textstyle\sum_x \delta^l_x, \qquad
+\partial C/\partial W^l = (a^{l-1})^T \delta^l.$$
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bplib import activations, losses
+from bplib import init as initializers
+from bplib.regularization import dropout_mask
+
+
+class Network:
+    """A network with layer sizes ``sizes``, e.g. ``[784, 30, 10]``.
+
+    ``activation`` is used in the hidden layers and, unless ``output_activation`` is given,
+    in the output layer too. ``loss`` is the cost $C$; ``init`` draws the initial weights
+    from ``np.random.default_rng(seed)``.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        loss: str = "quadratic",
+        init: str | initializers.Init = "normal",
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"sizes needs at least 2 layers (input and output), got {sizes}")
+        if any(not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
+            raise ValueError(f"sizes must be positive integers, got {sizes}")
+        self.sizes = sizes
+        self.activation = activations.get(activation)
+        self.output_activation = activations.get(output_activation or activation)
+        if self.activation.name == "softmax":
+            raise ValueError("softmax is an output activation; pick another hidden activation")
+        self.loss = losses.get(loss)
+        losses.check_pair(self.loss, self.output_activation)
+        self.rng = np.random.default_rng(seed)
+        draw = initializers.get(init)
+        self.weights: list[np.ndarray] = []
+        self.biases: list[np.ndarray] = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+            W, b = draw(n_in, n_out, self.rng)
+            self.weights.append(W)
+            self.biases.append(b)
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({self.sizes}, activation={self.activation.name!r}, "
+            f"output_activation={self.output_activation.name!r}, loss={self.loss.name!r})"
+        )
+
+    @property
+    def num_layers(self) -> int:
+        """The number of layers, the input layer included."""
+        return len(self.sizes)
+
+    def feedforward(self, X: np.ndarray) -> np.ndarray:
+        r"""The output $a^L$ for a batch ``X`` (n, sizes[0]); returns (n, sizes[-1])."""
+        a = self.check_inputs(X)
+        for l, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            a = self._sigma(l).fn(a @ W + b)
+        return a
+
+    def backprop(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        dropout: float = 0.0,
+        rng: np.random.Generator | None = None,
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        r"""The gradient of the mean cost over the batch: ``(nabla_b, nabla_w)``.
+
+        ``X`` is (n, sizes[0]); ``Y`` is (n, sizes[-1]) or, for a classifier, (n,) integer
+        labels. ``nabla_b[l]`` and ``nabla_w[l]`` have the shapes of ``biases[l]`` and
+        ``weights[l]``. With ``dropout`` = p > 0, each hidden unit is dropped with
+        probability p (inverted dropout, masks drawn from ``rng``, default ``self.rng``).
+        """
+        X = self.check_inputs(X)
+        return self._backprop(X, self.check_targets(Y, len(X)), dropout, rng or self.rng)
+
+    def _backprop(
+        self, X: np.ndarray, Y: np.ndarray, dropout: float, rng: np.random.Generator
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """``backprop`` for inputs already checked: the hot path of training."""
+        L = len(self.weights)
+        zs, acts, masks = [], [X], []
+        for l in range(L):
+            z = acts[-1] @ self.weights[l] + self.biases[l]
+            a = self._sigma(l).fn(z)
+            if dropout > 0.0 and l < L - 1:
+                masks.append(dropout_mask(a.shape, dropout, rng))
+                a = a * masks[-1]
+            zs.append(z)
+            acts.append(a)
+
+        nabla_b: list[np.ndarray] = [np.empty(0)] * L
+        nabla_w: list[np.ndarray] = [np.empty(0)] * L
+        # The cost is a mean over the batch, so every delta carries a factor 1/n.
+        delta = self.loss.delta(zs[-1], acts[-1], Y, self.output_activation.prime) / len(X)
+        for l in range(L - 1, -1, -1):
+            nabla_b[l] = delta.sum(axis=0)
+            nabla_w[l] = acts[l].T @ delta
+            if l > 0:
+                delta = (delta @ self.weights[l].T) * self.activation.prime(zs[l - 1])
+                if masks:
+                    delta *= masks[l - 1]
+        return nabla_b, nabla_w
+
+    def cost(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """The mean cost $C$ over the batch (no regularization term)."""
+        X = self.check_inputs(X)
+        return self.loss.fn(self.feedforward(X), self.check_targets(Y, len(X)))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Class labels (n,): the argmax of the output, or output > threshold for one unit
+        (0.5 for sigmoid and identity outputs, 0 for tanh)."""
+        a = self.feedforward(X)
+        if a.shape[1] == 1:
+            threshold = 0.0 if self.output_activation.name == "tanh" else 0.5
+            return (a[:, 0] > threshold).astype(np.int64)
+        return np.argmax(a, axis=1)
+
+    def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
+        """The fraction of samples whose predicted label equals ``y`` (labels or one-hot)."""
+        y = np.asarray(y)
+        if y.ndim == 2:
+            y = np.argmax(y, axis=1) if y.shape[1] > 1 else y[:, 0]
+        labels = self.predict(X)
+        if y.shape != labels.shape:
+            raise ValueError(f"y must hold {len(labels)} labels, got shape {y.shape}")
+        return float(np.mean(labels == y))
+
+    def check_inputs(self, X: np.ndarray) -> np.ndarray:
+        """``X`` as a float array (n, sizes[0]), or a ValueError that says what is wrong."""
+        X = np.asarray(X, dtype=float)
+        if X.ndim == 1 and self.sizes[0] == X.shape[0]:
+            raise ValueError(
+                f"X must be a batch of shape (n, {self.sizes[0]}), got a single sample of shape "
+                f"{X.shape}; use X[None, :] or X.reshape(1, -1)"
+            )
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise ValueError(
+                f"X must have shape (n, {self.sizes[0]}) for an input layer of "
+                f"{self.sizes[0]} units, got {X.shape}"
+            )
+        if not np.all(np.isfinite(X)):
+            raise ValueError(f"X contains {np.sum(~np.isfinite(X))} NaN or infinite values")
+        return X
+
+    def check_targets(self, Y: np.ndarray, n: int) -> np.ndarray:
+        """Targets as a float array (n, sizes[-1]); integer labels (n,) become one-hot."""
+        k = self.sizes[-1]
+        Y = np.asarray(Y)
+        if Y.ndim == 1 and k > 1:
+            if not np.issubdtype(Y.dtype, np.integer):
+                raise ValueError(
+                    f"1-D targets must be integer class labels, got dtype {Y.dtype}; "
+                    f"or pass Y of shape ({n}, {k})"
+                )
+            if Y.size and (Y.min() < 0 or Y.max() >= k):
+                raise ValueError(
+                    f"labels must lie in 0..{k - 1} for {k} output units, "
+                    f"got values from {Y.min()} to {Y.max()}"
+                )
+            Y = np.eye(k)[Y]
+        elif Y.ndim == 1:
+            Y = Y.reshape(-1, 1)
+        Y = Y.astype(float, copy=False)
+        if Y.shape != (n, k):
+            raise ValueError(f"Y must have shape ({n}, {k}) to match X and the output, got {Y.shape}")
+        if not np.all(np.isfinite(Y)):
+            raise ValueError("Y contains NaN or infinite values")
+        return Y
+
+    def _sigma(self, l: int) -> activations.Activation:
+        """The activation of weight layer ``l`` (0-based)."""
+        return self.output_activation if l == len(self.weights) - 1 else self.activation
