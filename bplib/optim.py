@@ -1,0 +1,239 @@
+r"""Optimizers, which turn gradients into parameter updates, and learning-rate schedules.
+
+``opt.step(params, grads)`` updates every array in ``params`` in place, ``grads[i]`` being
+$\nabla C$ for ``params[i]`` (same shape). An optimizer's state (a velocity, running averages)
+is made on the first step, when the shapes of ``grads`` are checked against ``params``, and is
+kept per position in the list, so one optimizer serves one list of parameters. ``opt.eta`` is
+a plain attribute: a schedule may change it between steps.
+
+A schedule maps $t$, the number of epochs already done ($t = 0$ for the first), to $\eta_t$.
+"""
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+Schedule = Callable[[int], float]
+
+
+class Optimizer:
+    """The learning rate ``eta`` and the per-parameter state of a subclass."""
+
+    def __init__(self, eta: float) -> None:
+        if not eta >= 0.0:
+            raise ValueError(f"eta must be a number >= 0, got {eta}")
+        self.eta = eta
+        self.state: list[tuple[np.ndarray, ...]] | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(eta={self.eta:g})"
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Update ``params`` in place from ``grads``."""
+        raise NotImplementedError
+
+    def _start(
+        self, params: list[np.ndarray], grads: list[np.ndarray], k: int
+    ) -> list[tuple[np.ndarray, ...]]:
+        """Check that ``grads`` match ``params``; return ``k`` zero arrays per parameter."""
+        if len(params) != len(grads):
+            raise ValueError(f"got {len(params)} parameter arrays but {len(grads)} gradients")
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            if p.shape != g.shape:
+                raise ValueError(
+                    f"grads[{i}] must have the shape of params[{i}], {p.shape}, got {g.shape}"
+                )
+        return [tuple(np.zeros_like(p) for _ in range(k)) for p in params]
+
+
+def _check_fraction(name: str, value: float) -> None:
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must lie in [0, 1), got {value}")
+
+
+class GradientDescent(Optimizer):
+    r"""$w \leftarrow w - \eta \nabla C$."""
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        if self.state is None:
+            self.state = self._start(params, grads, 0)
+        eta = self.eta
+        for p, g in zip(params, grads, strict=True):
+            p -= eta * g
+
+
+class Momentum(Optimizer):
+    r"""$v \leftarrow \mu v - \eta \nabla C, \quad w \leftarrow w + v$, with $v = 0$ at first."""
+
+    def __init__(self, eta: float, mu: float = 0.9) -> None:
+        super().__init__(eta)
+        _check_fraction("mu", mu)
+        self.mu = mu
+
+    def __repr__(self) -> str:
+        return f"Momentum(eta={self.eta:g}, mu={self.mu:g})"
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        if self.state is None:
+            self.state = self._start(params, grads, 1)
+        eta, mu = self.eta, self.mu
+        for p, g, (v,) in zip(params, grads, self.state, strict=True):
+            v *= mu
+            v -= eta * g
+            p += v
+
+
+class Nesterov(Momentum):
+    r"""Nesterov momentum: the gradient is taken at the look-ahead point $w + \mu v$.
+
+    We store the look-ahead point itself, $\tilde w = w + \mu v$, so the gradient needed is
+    the one at the current parameters (Sutskever et al. 2013; CS231n):
+
+    $$v \leftarrow \mu v - \eta \nabla C(\tilde w), \qquad
+    \tilde w \leftarrow \tilde w + \mu v - \eta \nabla C(\tilde w).$$
+    """
+
+    def __repr__(self) -> str:
+        return f"Nesterov(eta={self.eta:g}, mu={self.mu:g})"
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        if self.state is None:
+            self.state = self._start(params, grads, 1)
+        eta, mu = self.eta, self.mu
+        for p, g, (v,) in zip(params, grads, self.state, strict=True):
+            eta_g = eta * g
+            v *= mu
+            v -= eta_g
+            p += mu * v
+            p -= eta_g
+
+
+class RMSProp(Optimizer):
+    r"""$r \leftarrow \rho r + (1 - \rho)(\nabla C)^2, \quad
+    w \leftarrow w - \eta \nabla C / (\sqrt{r} + \epsilon)$, elementwise, with $r = 0$ at first."""
+
+    def __init__(self, eta: float, rho: float = 0.9, eps: float = 1e-8) -> None:
+        super().__init__(eta)
+        _check_fraction("rho", rho)
+        if not eps > 0.0:
+            raise ValueError(f"eps must be > 0, got {eps}")
+        self.rho, self.eps = rho, eps
+
+    def __repr__(self) -> str:
+        return f"RMSProp(eta={self.eta:g}, rho={self.rho:g}, eps={self.eps:g})"
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        if self.state is None:
+            # r, and scratch space so a step allocates nothing
+            self.state = self._start(params, grads, 2)
+        eta, rho, eps = self.eta, self.rho, self.eps
+        for p, g, (r, tmp) in zip(params, grads, self.state, strict=True):
+            r *= rho
+            np.square(g, out=tmp)
+            tmp *= 1.0 - rho
+            r += tmp
+            np.sqrt(r, out=tmp)
+            tmp += eps
+            np.divide(g, tmp, out=tmp)
+            tmp *= eta
+            p -= tmp
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba 2015), with $m = v = 0$ at first and $t$ the number of steps:
+
+    $$m \leftarrow \beta_1 m + (1 - \beta_1)\nabla C, \qquad
+    v \leftarrow \beta_2 v + (1 - \beta_2)(\nabla C)^2,$$
+    $$\hat m = m / (1 - \beta_1^t), \qquad \hat v = v / (1 - \beta_2^t), \qquad
+    w \leftarrow w - \eta\, \hat m / (\sqrt{\hat v} + \epsilon).$$
+
+    The bias correction is folded into two scalars, as in the paper:
+    $w \leftarrow w - \eta_t m / (\sqrt{v} + \epsilon_t)$ with
+    $\eta_t = \eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)$ and
+    $\epsilon_t = \epsilon \sqrt{1 - \beta_2^t}$.
+    """
+
+    def __init__(
+        self, eta: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ) -> None:
+        super().__init__(eta)
+        _check_fraction("beta1", beta1)
+        _check_fraction("beta2", beta2)
+        if not eps > 0.0:
+            raise ValueError(f"eps must be > 0, got {eps}")
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.t = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"Adam(eta={self.eta:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g})"
+        )
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        if self.state is None:
+            # m, v, and scratch space so a step allocates nothing
+            self.state = self._start(params, grads, 3)
+        beta1, beta2 = self.beta1, self.beta2
+        self.t += 1
+        root = math.sqrt(1.0 - beta2**self.t)
+        eta_t = self.eta * root / (1.0 - beta1**self.t)
+        eps_t = self.eps * root
+        for p, g, (m, v, tmp) in zip(params, grads, self.state, strict=True):
+            m *= beta1
+            np.multiply(g, 1.0 - beta1, out=tmp)
+            m += tmp
+            v *= beta2
+            np.square(g, out=tmp)
+            tmp *= 1.0 - beta2
+            v += tmp
+            np.sqrt(v, out=tmp)
+            tmp += eps_t
+            np.divide(m, tmp, out=tmp)
+            tmp *= eta_t
+            p -= tmp
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "gd": GradientDescent,
+    "sgd": GradientDescent,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "rmsprop": RMSProp,
+    "adam": Adam,
+}
+
+
+def get(name: str, **kwargs: float) -> Optimizer:
+    """A new optimizer called ``name``, e.g. ``get("adam", eta=0.001)``."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {sorted(OPTIMIZERS)}")
+    return OPTIMIZERS[name](**kwargs)
+
+
+def constant(eta0: float) -> Schedule:
+    r"""$\eta_t = \eta_0$."""
+    if not eta0 >= 0.0:
+        raise ValueError(f"eta0 must be a number >= 0, got {eta0}")
+    return lambda t: eta0
+
+
+def step_decay(eta0: float, drop: float = 0.5, every: int = 10) -> Schedule:
+    r"""$\eta_t = \eta_0 \cdot \mathrm{drop}^{\lfloor t / \mathrm{every} \rfloor}$: multiplied by
+    ``drop`` after every ``every`` epochs."""
+    if not eta0 >= 0.0:
+        raise ValueError(f"eta0 must be a number >= 0, got {eta0}")
+    if not 0.0 < drop <= 1.0:
+        raise ValueError(f"drop must lie in (0, 1], got {drop}")
+    if not isinstance(every, (int, np.integer)) or every < 1:
+        raise ValueError(f"every must be a positive number of epochs, got {every!r}")
+    return lambda t: eta0 * drop ** (t // every)
+
+
+def exponential_decay(eta0: float, k: float) -> Schedule:
+    r"""$\eta_t = \eta_0 e^{-k t}$."""
+    if not eta0 >= 0.0:
+        raise ValueError(f"eta0 must be a number >= 0, got {eta0}")
+    if not k >= 0.0:
+        raise ValueError(f"k must be a number >= 0, got {k}")
+    return lambda t: eta0 * math.exp(-k * t)

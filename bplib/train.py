@@ -1,0 +1,313 @@
+r"""One training loop for full-batch gradient descent, SGD and mini-batches of any size.
+
+An epoch shuffles the training set, cuts it into batches of ``batch_size`` (the last one may
+be smaller) and takes one optimizer step per batch of $m$ samples on the gradient
+
+$$\nabla_W C = \frac{1}{m}\sum_{x \in \text{batch}} \nabla_W C_x
++ \frac{\lambda_2}{n} W + \frac{\lambda_1}{n}\,\mathrm{sgn}(W),$$
+
+with $n$ the size of the training set; the penalty terms apply to weights, never biases.
+"""
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from bplib import optim, regularization
+from bplib.network import Network
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite: the steps grew instead of shrinking."""
+
+
+@dataclass
+class History:
+    r"""What happened in each epoch, one list entry per epoch, ``epoch`` = 1, 2, ...
+
+    ``train_loss`` and ``val_loss`` are the mean cost after the epoch plus the same
+    regularization penalty $\frac{\lambda_2}{2n}\sum w^2 + \frac{\lambda_1}{n}\sum |w|$, so the
+    two curves differ only by the data term. Accuracies are measured when the targets are
+    classes (integer labels, one-hot rows, or 0/1 for a single output unit). A quantity not
+    measured (not a class, no validation set, not in ``monitor``) is NaN. ``seconds`` is the
+    wall time of the epoch's steps, ``eta`` its learning rate. ``best_epoch`` has the lowest
+    validation loss (training loss without a validation set; None when loss is not monitored).
+    """
+
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    eta: list[float] = field(default_factory=list)
+    stopped_because: str = ""
+    best_epoch: int | None = None
+
+    def _append(self, **values: float) -> None:
+        for name, value in values.items():
+            getattr(self, name).append(value)
+
+
+def train(
+    net: Network,
+    X: np.ndarray,
+    y: np.ndarray,
+    epochs: int = 30,
+    batch_size: int | None = 10,
+    eta: float = 3.0,
+    optimizer: str | optim.Optimizer | None = None,
+    schedule: optim.Schedule | None = None,
+    lmbda_l2: float = 0.0,
+    lmbda_l1: float = 0.0,
+    dropout: float = 0.0,
+    clip_norm: float | None = None,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    patience: int | None = None,
+    restore_best: bool = True,
+    min_loss: float | None = None,
+    min_update: float | None = None,
+    shuffle: bool = True,
+    seed: int | None = 0,
+    progress: bool = True,
+    monitor: Sequence[str] = ("loss", "accuracy"),
+) -> History:
+    r"""Train ``net`` in place on ``X`` (n, d) and ``y`` (labels (n,) or targets (n, k)).
+
+    - ``batch_size``: 1 is SGD, None (or >= n) is full-batch gradient descent, which is not
+      shuffled since the order cannot change the mean gradient.
+    - ``optimizer``: None is plain gradient descent, a name (see ``optim.get``) is made with
+      ``eta``, an object with ``.eta`` and ``.step(params, grads)`` is used as it is (its own
+      ``eta``). ``schedule(t)`` sets ``optimizer.eta`` before epoch t + 1.
+    - ``lmbda_l2``, ``lmbda_l1``: weight decay $\frac{\lambda}{n}W$ and
+      $\frac{\lambda}{n}\mathrm{sgn}(W)$ added to $\nabla_W C$. ``dropout``: probability of
+      dropping a hidden unit during training (never when evaluating). ``clip_norm``: the
+      gradients, all together, are scaled down to this norm when longer.
+    - ``validation``: ``(X_val, y_val)``, evaluated after every epoch.
+    - Stops after ``epochs``; or when the training loss falls below ``min_loss``; or when no
+      weight or bias moved more than ``min_update`` during an epoch; or, with ``patience``,
+      when the validation loss has not improved for ``patience`` epochs.
+      ``History.stopped_because`` says which. With ``patience`` and ``restore_best``, the
+      network ends with the weights of ``History.best_epoch``, whatever stopped it.
+    - ``seed`` seeds the one generator for shuffling and dropout masks.
+    - ``monitor``: which of "loss" and "accuracy" to measure after each epoch.
+
+    Raises ``TrainingDiverged`` when the loss (or, if loss is not monitored, a parameter)
+    becomes NaN or infinite.
+    """
+    X = net.check_inputs(X)
+    Y = net.check_targets(y, len(X))
+    n = len(X)
+    if n == 0:
+        raise ValueError("X holds no samples; training needs at least one")
+    _check_arguments(epochs, batch_size, dropout, lmbda_l2, lmbda_l1, clip_norm, patience, monitor)
+    batch_size = n if batch_size is None else min(batch_size, n)
+    if validation is not None:
+        X_val = net.check_inputs(validation[0])
+        Y_val = net.check_targets(validation[1], len(X_val))
+    if patience is not None and (validation is None or "loss" not in monitor):
+        raise ValueError(
+            "early stopping (patience) needs validation=(X_val, y_val) and 'loss' in monitor"
+        )
+    if min_loss is not None and "loss" not in monitor:
+        raise ValueError("min_loss needs 'loss' in monitor")
+    if optimizer is None or isinstance(optimizer, str):
+        optimizer = optim.get(optimizer or "gd", eta=eta)
+
+    rng = np.random.default_rng(seed)
+    params = net.weights + net.biases  # the same arrays: the optimizer updates the network
+    shuffled = shuffle and batch_size < n
+    # One buffer each, refilled in the shuffled order every epoch, so slices are contiguous.
+    Xs, Ys = (np.empty_like(X), np.empty_like(Y)) if shuffled else (X, Y)
+
+    history = History()
+    best_loss, best_params = math.inf, None
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        tqdm(range(1, epochs + 1), disable=not progress, unit="epoch") as bar,
+    ):
+        for epoch in bar:
+            if schedule is not None:
+                optimizer.eta = schedule(epoch - 1)
+            if shuffled:
+                perm = rng.permutation(n)
+                # perm is a valid index; mode="clip" skips the bounds check, which with out=
+                # would cost a temporary copy of X
+                np.take(X, perm, axis=0, out=Xs, mode="clip")
+                np.take(Y, perm, axis=0, out=Ys, mode="clip")
+            if min_update is not None:
+                before = [p.copy() for p in params]
+
+            start_time = time.perf_counter()
+            for start in range(0, n, batch_size):
+                stop = start + batch_size
+                nabla_b, nabla_w = net._backprop(Xs[start:stop], Ys[start:stop], dropout, rng)
+                if lmbda_l2:
+                    for W, nw in zip(net.weights, nabla_w, strict=True):
+                        nw += regularization.l2_gradient(W, lmbda_l2, n)
+                if lmbda_l1:
+                    for W, nw in zip(net.weights, nabla_w, strict=True):
+                        nw += regularization.l1_gradient(W, lmbda_l1, n)
+                grads = nabla_w + nabla_b
+                if clip_norm is not None:
+                    grads, _ = regularization.clip_by_norm(grads, clip_norm)
+                optimizer.step(params, grads)
+            seconds = time.perf_counter() - start_time
+
+            penalty = _penalty(net, lmbda_l2, lmbda_l1, n)
+            loss, accuracy = _evaluate(net, X, Y, penalty, monitor)
+            val_loss, val_accuracy = (
+                _evaluate(net, X_val, Y_val, penalty, monitor)
+                if validation is not None
+                else (math.nan, math.nan)
+            )
+            history._append(
+                epoch=epoch,
+                train_loss=loss,
+                train_accuracy=accuracy,
+                val_loss=val_loss,
+                val_accuracy=val_accuracy,
+                seconds=seconds,
+                eta=optimizer.eta,
+            )
+            _check_finite(net, loss, monitor, epoch, optimizer.eta)
+            bar.set_postfix(_postfix(history))
+
+            watched = val_loss if validation is not None else loss
+            if watched < best_loss:
+                best_loss, history.best_epoch = watched, epoch
+                if patience is not None and restore_best:
+                    best_params = [p.copy() for p in params]
+            update = (
+                max(float(np.max(np.abs(p - q))) for p, q in zip(params, before, strict=True))
+                if min_update is not None
+                else math.nan
+            )
+            reason = _stop_reason(history, min_loss, update, min_update, patience)
+            if reason:
+                history.stopped_because = reason
+                break
+        else:  # no break: every epoch ran
+            history.stopped_because = f"it reached the maximum of {epochs} epochs"
+
+    if best_params is not None:
+        for p, best in zip(params, best_params, strict=True):
+            np.copyto(p, best)
+        history.stopped_because += f"; restored the weights of epoch {history.best_epoch}"
+    return history
+
+
+def _check_arguments(
+    epochs: int,
+    batch_size: int,
+    dropout: float,
+    lmbda_l2: float,
+    lmbda_l1: float,
+    clip_norm: float | None,
+    patience: int | None,
+    monitor: Sequence[str],
+) -> None:
+    """Raise ValueError for an argument of ``train`` out of its range."""
+    for name, value in [("epochs", epochs), ("batch_size", batch_size), ("patience", patience)]:
+        if value is not None and (not isinstance(value, (int, np.integer)) or value < 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+    for name, value in [("lmbda_l2", lmbda_l2), ("lmbda_l1", lmbda_l1)]:
+        if not value >= 0.0:
+            raise ValueError(f"{name} must be >= 0, got {value}")
+    if clip_norm is not None and not clip_norm > 0.0:
+        raise ValueError(f"clip_norm must be > 0, got {clip_norm}")
+    unknown = set(monitor) - {"loss", "accuracy"}
+    if isinstance(monitor, str) or unknown:
+        raise ValueError(f"monitor must hold 'loss' and/or 'accuracy', got {monitor!r}")
+
+
+def _stop_reason(
+    history: History,
+    min_loss: float | None,
+    update: float,
+    min_update: float | None,
+    patience: int | None,
+) -> str | None:
+    """Why training stops after the latest epoch in ``history``, or None to go on."""
+    epoch, loss = history.epoch[-1], history.train_loss[-1]
+    if min_loss is not None and loss < min_loss:
+        return f"the training loss {loss:.4g} fell below min_loss = {min_loss:g}"
+    if min_update is not None and update < min_update:
+        return (
+            f"the largest change of a weight or bias in epoch {epoch}, {update:.3g}, "
+            f"fell below min_update = {min_update:g}"
+        )
+    if patience is not None and epoch - (history.best_epoch or 0) >= patience:
+        return (
+            f"the validation loss did not improve for {patience} epochs "
+            f"(best: epoch {history.best_epoch})"
+        )
+    return None
+
+
+def _penalty(net: Network, lmbda_l2: float, lmbda_l1: float, n: int) -> float:
+    """The regularization term of the cost (0 when there is none)."""
+    penalty = 0.0
+    if lmbda_l2:
+        penalty += regularization.l2_penalty(net.weights, lmbda_l2, n)
+    if lmbda_l1:
+        penalty += regularization.l1_penalty(net.weights, lmbda_l1, n)
+    return penalty
+
+
+def _evaluate(
+    net: Network, X: np.ndarray, Y: np.ndarray, penalty: float, monitor: Sequence[str]
+) -> tuple[float, float]:
+    """(loss + penalty, accuracy) from one feedforward; NaN for what is not measured."""
+    if not monitor:
+        return math.nan, math.nan
+    a = net.feedforward(X)
+    loss = net.loss.fn(a, Y) + penalty if "loss" in monitor else math.nan
+    accuracy = math.nan
+    if "accuracy" in monitor and _is_class(Y):
+        if Y.shape[1] > 1:
+            accuracy = float(np.mean(np.argmax(a, axis=1) == np.argmax(Y, axis=1)))
+        else:
+            # net.predict knows the threshold of a single output unit; this costs a second
+            # feedforward, but single-output sets are small.
+            accuracy = net.accuracy(X, Y)
+    return loss, accuracy
+
+
+def _is_class(Y: np.ndarray) -> bool:
+    """Whether the targets (n, k) are classes: one-hot rows, or 0/1 for one output unit."""
+    zero_one = np.all((Y == 0.0) | (Y == 1.0))
+    return bool(zero_one and (Y.shape[1] == 1 or np.all(Y.sum(axis=1) == 1.0)))
+
+
+def _check_finite(
+    net: Network, loss: float, monitor: Sequence[str], epoch: int, eta: float
+) -> None:
+    """Raise TrainingDiverged when the loss (or a parameter) is NaN or infinite."""
+    if "loss" in monitor:
+        bad = None if math.isfinite(loss) else f"the loss became {loss}"
+    else:
+        finite = all(np.all(np.isfinite(p)) for p in net.weights + net.biases)
+        bad = None if finite else "a weight or bias became NaN or infinite"
+    if bad:
+        raise TrainingDiverged(
+            f"{bad} at epoch {epoch} (eta = {eta:g}): the learning rate is probably too large; "
+            "try a smaller eta"
+        )
+
+
+def _postfix(history: History) -> dict[str, str]:
+    """The latest measured quantities, for the progress bar."""
+    latest = {
+        "loss": history.train_loss[-1],
+        "acc": history.train_accuracy[-1],
+        "val_loss": history.val_loss[-1],
+        "val_acc": history.val_accuracy[-1],
+    }
+    return {k: f"{v:.4g}" for k, v in latest.items() if not math.isnan(v)}
