@@ -29,7 +29,7 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -
 
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:
-    r"""$\lVert a - b \rVert / \max(\lVert a \rVert + \lVert b \rVert, 10^{-300})$ (0 for two zeros)."""
+    r"""$\lVert a - b \rVert / (\lVert a \rVert + \lVert b \rVert)$, and 0 for two zeros."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:
         raise ValueError(f"rel_error needs arrays of one shape, got {a.shape} and {b.shape}")

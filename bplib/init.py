@@ -37,9 +37,7 @@ def he(n_in: int, n_out: int, rng: np.random.Generator) -> tuple[np.ndarray, np.
     return rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in), np.zeros(n_out)
 
 
-INITS: dict[str, Init] = {
-    f.__name__: f for f in [normal, uniform, scaled_normal, xavier, he]
-}
+INITS: dict[str, Init] = {f.__name__: f for f in [normal, uniform, scaled_normal, xavier, he]}
 
 
 def get(name: str | Init) -> Init:

@@ -112,7 +112,8 @@ def test_dropout_uses_one_mask_in_forward_and_backward():
 
 def test_same_seed_same_network_other_seed_other_network():
     assert np.array_equal(Network([3, 2], seed=5).weights[0], Network([3, 2], seed=5).weights[0])
-    assert not np.array_equal(Network([3, 2], seed=5).weights[0], Network([3, 2], seed=6).weights[0])
+    other = Network([3, 2], seed=6)
+    assert not np.array_equal(Network([3, 2], seed=5).weights[0], other.weights[0])
 
 
 def test_predict_and_accuracy():
@@ -128,7 +129,7 @@ def test_predict_and_accuracy():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda net: net.feedforward(np.zeros((4, 3))), r"X must have shape \(n, 2\).*got \(4, 3\)"),
+        (lambda net: net.feedforward(np.zeros((4, 3))), r"shape \(n, 2\).*got \(4, 3\)"),
         (lambda net: net.feedforward(np.zeros(2)), r"single sample of shape \(2,\)"),
         (lambda net: net.backprop(np.zeros((4, 2)), np.zeros(3, int)), r"\(4, 3\).*got \(3, 3\)"),
         (lambda net: net.backprop(np.zeros((2, 2)), np.array([0, 3])), r"labels must lie in 0..2"),
