@@ -11,12 +11,14 @@ import numpy as np
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    r"""$\sigma(z) = 1 / (1 + e^{-z})$, computed without overflow for large $|z|$."""
-    # exp(-z) overflows for z < -709; exp(-|z|) never does, and for z < 0 the identity
-    # sigma(z) = e^z / (1 + e^z) keeps full relative precision in the far left tail.
-    e = np.exp(-np.abs(z))
-    r = 1.0 / (1.0 + e)
-    return np.where(z >= 0, r, e * r)
+    r"""$\sigma(z) = 1 / (1 + e^{-z})$, accurate and without overflow warnings for large $|z|$."""
+    # The formula itself is stable. For z < -709, e^{-z} overflows to inf and 1 / (1 + inf) = 0,
+    # the right value to within 1e-308, so only the warning is wrong and it is silenced. For
+    # z << 0 it computes 1 / e^{-z} = e^{z} with full relative precision (no 1 - x cancels).
+    # It takes 4 NumPy calls; the split into z >= 0 and z < 0 with exp(-|z|) takes 8, which
+    # matters in training, where most calls work on small arrays.
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(np.negative(z)))
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
@@ -42,7 +44,7 @@ def relu(z: np.ndarray) -> np.ndarray:
 
 def relu_prime(z: np.ndarray) -> np.ndarray:
     r"""$\mathrm{relu}'(z) = 1$ if $z > 0$ else $0$ (we take 0 at the kink $z = 0$)."""
-    return (z > 0).astype(float)
+    return (np.asarray(z) > 0).astype(float)
 
 
 def leaky_relu(z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
