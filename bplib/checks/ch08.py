@@ -1,0 +1,370 @@
+r"""Checks for chapter 08: the vectorized mini-batch step, counting correct predictions, and
+reading a learning curve.
+
+Each check runs the student's function on a worked example and on random inputs, compares
+with a reference computed here from ``bplib``, and names the likely cause of a common slip.
+"""
+
+import copy
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from bplib.checks import call, compare, exercise, fail
+from bplib.network import Network
+
+# ---------------------------------------------------------------- update_mini_batch
+
+
+def _stepped(net: Network, nabla_b: list, nabla_w: list, scale_w: float, scale_b: float):
+    r"""The parameters (weights, biases) after $W \leftarrow W - s_w \nabla_W C$ and
+    $b \leftarrow b - s_b \nabla_b C$."""
+    weights = [W - scale_w * nw for W, nw in zip(net.weights, nabla_w, strict=True)]
+    biases = [b - scale_b * nb for b, nb in zip(net.biases, nabla_b, strict=True)]
+    return weights, biases
+
+
+def _step_slips(net: Network, X: np.ndarray, Y: np.ndarray, eta: float):
+    """The expected (weights, biases) after one step, and those of common slips with causes."""
+    nabla_b, nabla_w = net.backprop(X, Y)
+    m = len(X)
+    expected = _stepped(net, nabla_b, nabla_w, eta, eta)
+    per_sample = copy.deepcopy(net)
+    for x, y in zip(X, Y, strict=True):
+        nb, nw = per_sample.backprop(x[None, :], y[None, :])
+        per_sample.weights, per_sample.biases = _stepped(per_sample, nb, nw, eta, eta)
+    slips = [
+        (
+            _stepped(net, nabla_b, nabla_w, -eta, -eta),
+            "the step went up the gradient; gradient descent subtracts it: w ← w − η ∇C",
+        ),
+        (
+            _stepped(net, nabla_b, nabla_w, eta * m, eta * m),
+            f"the gradient is m = {m} times too large (a sum, not a mean): net.backprop already "
+            "returns the gradient of the mean cost, so don't sum per-sample gradients or "
+            "multiply by len(X_batch)",
+        ),
+        (
+            _stepped(net, nabla_b, nabla_w, eta / m, eta / m),
+            f"the step was divided by the batch size m = {m}: Nielsen's η/m turns his sum of "
+            "per-sample gradients into a mean, but net.backprop already returns the mean",
+        ),
+        (
+            _stepped(net, nabla_b, nabla_w, eta, 0.0),
+            "the biases were not updated: step net.biases[l] with nabla_b[l] too",
+        ),
+        (
+            _stepped(net, nabla_b, nabla_w, 0.0, eta),
+            "the weights were not updated: step net.weights[l] with nabla_w[l] too",
+        ),
+        (
+            _stepped(net, nabla_b, nabla_w, 0.0, 0.0),
+            "the network did not change. If the loop says `W = W - eta * nw`, that makes a new "
+            "array and leaves net.weights[l] as it was; write `W -= eta * nw` (in place) or "
+            "assign `net.weights[l] = ...`",
+        ),
+        (
+            (per_sample.weights, per_sample.biases),
+            f"the network took a step after every sample ({m} steps of batch size 1); "
+            "take one step with the gradient of the whole batch, net.backprop(X_batch, Y_batch)",
+        ),
+    ]
+    return expected, slips
+
+
+def _same(params: tuple, other: tuple) -> bool:
+    """Whether two (weights, biases) pairs hold arrays of the same shapes and values."""
+    a = [np.asarray(p, dtype=float) for group in params for p in group]
+    b = [np.asarray(p, dtype=float) for group in other for p in group]
+    return len(a) == len(b) and all(
+        x.shape == y.shape and np.allclose(x, y, rtol=1e-6, atol=1e-9)
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _check_step(fn: Callable, net: Network, X: np.ndarray, Y: np.ndarray, eta: float, where: str):
+    """Call ``fn(net, X, Y, eta)`` and compare ``net``'s parameters with the reference step."""
+    expected, slips = _step_slips(net, X, Y, eta)
+    X_before, Y_before = X.copy(), Y.copy()
+    what = f"update_mini_batch(net, X_batch, Y_batch, eta) {where}"
+    try:
+        fn(net, X, Y, eta)
+    except NotImplementedError:
+        raise
+    except ValueError as e:
+        hint = ""
+        if "broadcast" in str(e) or "shape" in str(e):
+            hint = (
+                " Likely cause: nabla_b and nabla_w swapped; net.backprop returns "
+                "(nabla_b, nabla_w), in that order"
+            )
+        fail(f"{what} raised ValueError: {e}.{hint}")
+    except Exception as e:
+        fail(f"{what} raised {type(e).__name__}: {e}")
+    if not (np.array_equal(X, X_before) and np.array_equal(Y, Y_before)):
+        fail(f"{what} changed X_batch or Y_batch; only the network's parameters should change")
+    got = (list(net.weights), list(net.biases))
+    if len(got[0]) != len(expected[0]) or len(got[1]) != len(expected[1]):
+        fail(
+            f"{what}: the network now has {len(got[0])} weight and {len(got[1])} bias arrays, "
+            f"expected {len(expected[0])} of each"
+        )
+    for wrong, cause in slips:
+        if _same(got, wrong) and not _same(expected, wrong):
+            fail(f"{what} is wrong. Likely cause: {cause}")
+    for l, (W, W_expected) in enumerate(zip(got[0], expected[0], strict=True)):
+        compare(W, W_expected, f"net.weights[{l}] after the step {where}")
+    for l, (b, b_expected) in enumerate(zip(got[1], expected[1], strict=True)):
+        compare(b, b_expected, f"net.biases[{l}] after the step {where}")
+
+
+@exercise("update_mini_batch")
+def update_mini_batch(
+    fn: Callable, seed: int = 0, sizes: Sequence[int] = (4, 3, 2), batch_size: int = 5
+) -> None:
+    r"""``fn(net, X_batch, Y_batch, eta)`` takes one step $W \leftarrow W - \eta \nabla_W C$,
+    $b \leftarrow b - \eta \nabla_b C$ on ``net`` in place, the gradient of the mean cost over
+    the batch coming from ``net.backprop``."""
+    # Worked example: a 2-3-2 network and a batch of two samples with one-hot targets.
+    net = Network([2, 3, 2], seed=1)
+    X = np.array([[0.5, -1.0], [1.0, 2.0]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    _check_step(fn, net, X, Y, 0.5, "for the worked example (2-3-2 network, 2 samples, eta = 0.5)")
+
+    rng = np.random.default_rng(seed)
+    sizes = list(sizes)
+    for trial in range(2):
+        net = Network(sizes, seed=int(rng.integers(1000)))
+        X = rng.uniform(0.0, 1.0, (batch_size, sizes[0]))
+        Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], batch_size)]
+        eta = float(rng.uniform(0.5, 3.0))
+        _check_step(
+            fn,
+            net,
+            X,
+            Y,
+            eta,
+            f"for random input (network {sizes}, batch of {batch_size}, eta = {eta:.3f}, "
+            f"trial {trial + 1})",
+        )
+
+
+# ---------------------------------------------------------------- evaluate
+
+
+def _evaluate_slips(net: Network, X: np.ndarray, y: np.ndarray) -> tuple[int, list]:
+    """The number of correct predictions, and what common slips give instead, with causes."""
+    a = net.feedforward(X)
+    n, k = a.shape
+    correct = int(np.sum(np.argmax(a, axis=1) == y))
+    Y = np.eye(k)[y]
+    slips = [
+        (correct / n, "returned the fraction of correct predictions; return how many (an int)"),
+        (n - correct, "counted the wrong predictions; count the right ones"),
+        (
+            int(np.sum(np.eye(k)[np.argmax(a, axis=1)] == Y)),
+            "counted matching entries of two (n, k) one-hot arrays, so every correct zero "
+            "counts too; compare one predicted label per sample with y",
+        ),
+        (
+            int(np.sum(np.round(a) == Y)),
+            "compared the outputs, rounded, with one-hot targets entry by entry; the prediction "
+            "is the label of the largest output: np.argmax(a, axis=1)",
+        ),
+    ]
+    if n == k:
+        slips.append(
+            (
+                int(np.sum(np.argmax(a, axis=0) == y)),
+                "argmax over axis 0, down the samples; each row is a sample, so the "
+                "prediction is np.argmax(a, axis=1)",
+            )
+        )
+    return correct, slips
+
+
+def _check_evaluate(fn: Callable, net: Network, X: np.ndarray, y: np.ndarray, where: str) -> None:
+    """Compare ``fn(net, X, y)`` with the number of correct predictions."""
+    expected, slips = _evaluate_slips(net, X, y)
+    what = f"evaluate(net, X, y) {where}"
+    try:
+        got = fn(net, X, y)
+    except NotImplementedError:
+        raise
+    except ValueError as e:
+        hint = ""
+        if "broadcast" in str(e):
+            hint = (
+                " Likely cause: argmax over axis 0 gives one value per output unit, not per "
+                "sample; use np.argmax(a, axis=1)"
+            )
+        fail(f"{what} raised ValueError: {e}.{hint}")
+    except Exception as e:
+        fail(f"{what} raised {type(e).__name__}: {e}")
+    if np.ndim(got) != 0:
+        fail(
+            f"{what} returned an array of shape {np.shape(got)}; expected one number, how many "
+            "samples were predicted correctly (np.sum of the comparison)"
+        )
+    if isinstance(got, (float, np.floating)) and float(got) != round(float(got)):
+        for wrong, cause in slips[:1]:
+            if math.isclose(float(got), wrong):
+                fail(f"{what}: got {float(got):.4g}, expected {expected}. Likely cause: {cause}")
+        fail(f"{what}: got {float(got):.6g}, expected a whole number of samples, {expected}")
+    if isinstance(got, (int, np.integer, float, np.floating)) and got > len(X):
+        causes = [(w, c) for w, c in slips[2:4] if w == got]
+        cause = causes[0][1] if causes else "counted entries of an array, not samples"
+        fail(f"{what}: {got} correct out of {len(X)} samples is impossible. Likely cause: {cause}")
+    compare(got, expected, what, causes=[(w, c) for w, c in slips if w != expected])
+
+
+@exercise("evaluate")
+def evaluate(fn: Callable, seed: int = 0, n: int = 23, k: int = 3) -> None:
+    """``fn(net, X, y)`` returns how many of the samples (rows of X) the network labels
+    correctly: the argmax of its output equals the integer label in ``y``."""
+    # Worked example: a 4-4 network with W = I and b = 0 outputs sigmoid(X), so each sample's
+    # prediction is the position of the largest entry of its row: 0, 0, 1, 3; y = 0, 2, 1, 0;
+    # samples 0 and 2 are right.
+    net = Network([4, 4], seed=0)
+    net.weights[0] = np.eye(4)
+    net.biases[0] = np.zeros(4)
+    X = np.array(
+        [[0.9, 0.1, 0.0, 0.2], [0.8, 0.2, 0.7, 0.0], [0.3, 0.7, 0.1, 0.0], [0.0, 0.1, 0.2, 0.6]]
+    )
+    y = np.array([0, 2, 1, 0])
+    _check_evaluate(fn, net, X, y, "for the worked example (W = I, 4 samples, 2 correct)")
+
+    rng = np.random.default_rng(seed)
+    net = Network([5, 6, k], seed=int(rng.integers(1000)))
+    X = rng.uniform(-2.0, 2.0, (n, 5))
+    # Labels that agree with the network on about half of the samples.
+    y = np.where(rng.uniform(size=n) < 0.5, net.predict(X), rng.integers(0, k, n))
+    _check_evaluate(fn, net, X, y, f"for random input ({n} samples, {k} classes)")
+
+
+# ---------------------------------------------------------------- learning_curve_summary
+
+
+def _summary(accuracies: Sequence[float], threshold: float):
+    """(best_epoch, best_accuracy, first epoch with accuracy >= threshold or None)."""
+    acc = np.asarray(accuracies, dtype=float)
+    reached = np.flatnonzero(acc >= threshold)
+    return int(np.argmax(acc)) + 1, float(acc.max()), int(reached[0]) + 1 if reached.size else None
+
+
+def _summary_slips(accuracies: Sequence[float], threshold: float) -> list[tuple[tuple, str]]:
+    """What common slips return for ``accuracies`` and ``threshold``, with their causes."""
+    acc = np.asarray(accuracies, dtype=float)
+    best_epoch, best, reach = _summary(acc, threshold)
+    last_best = len(acc) - int(np.argmax(acc[::-1]))
+    above = np.flatnonzero(acc > threshold)
+    strictly = int(above[0]) + 1 if above.size else None
+    return [
+        (
+            (best_epoch - 1, best, reach),
+            "best_epoch counts from 0; epochs count from 1 (accuracies[0] is epoch 1)",
+        ),
+        (
+            (best_epoch, best, None if reach is None else reach - 1),
+            "the epoch that reaches the threshold counts from 0; epochs count from 1",
+        ),
+        (
+            (best_epoch - 1, best, None if reach is None else reach - 1),
+            "epochs count from 0; they count from 1 (accuracies[0] is epoch 1)",
+        ),
+        (
+            (last_best, best, reach),
+            "several epochs share the best accuracy and you returned the last; return the "
+            "first (np.argmax does)",
+        ),
+        (
+            (best_epoch, best, strictly),
+            "an accuracy equal to the threshold did not count; 'reaches' means >= threshold",
+        ),
+    ]
+
+
+def _check_summary(fn: Callable, accuracies: list[float], threshold: float, where: str) -> None:
+    """Compare ``fn(accuracies, threshold)`` with the reference summary."""
+    expected = _summary(accuracies, threshold)
+    what = f"learning_curve_summary(accuracies, threshold={threshold:g}) {where}"
+    got = call(fn, list(accuracies), threshold, what=what)
+    if not (isinstance(got, (tuple, list)) and len(got) == 3):
+        fail(
+            f"{what} returned {type(got).__name__} {got!r}; expected a tuple "
+            "(best_epoch, best_accuracy, epoch_reached)"
+        )
+    best_epoch, best, reach = got
+    if expected[2] is None and reach is not None:
+        n = len(accuracies)
+        cause = (
+            f". Likely cause: {reach!r} as the default for 'never'; return None"
+            if reach in (0, -1, n, n + 1)
+            else ""
+        )
+        fail(
+            f"{what}: no epoch reaches the threshold, so epoch_reached must be None, got "
+            f"{reach!r}{cause}"
+        )
+    if expected[2] is not None and reach is None:
+        strictly = _summary_slips(accuracies, threshold)[-1][0][2]
+        cause = (
+            "an accuracy equal to the threshold did not count; 'reaches' means >= threshold"
+            if strictly is None
+            else "check the comparison with the threshold"
+        )
+        fail(
+            f"{what}: epoch {expected[2]} reaches the threshold, but epoch_reached is None. "
+            f"Likely cause: {cause}"
+        )
+    for wrong, cause in _summary_slips(accuracies, threshold):
+        if wrong != expected and _equal_summary(got, wrong):
+            fail(f"{what}: got {tuple(got)!r}, expected {expected!r}. Likely cause: {cause}")
+    compare(best_epoch, expected[0], f"best_epoch {where}")
+    compare(best, expected[1], f"best_accuracy {where}")
+    if expected[2] is not None:
+        compare(reach, expected[2], f"epoch_reached {where}")
+
+
+def _equal_summary(got: Sequence, wrong: tuple) -> bool:
+    """Whether a returned summary equals a slip's (None only equals None)."""
+    for g, w in zip(got, wrong, strict=True):
+        if (g is None) != (w is None):
+            return False
+        try:
+            if g is not None and not math.isclose(float(g), float(w), rel_tol=1e-9):
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
+def _random_history(rng: np.random.Generator, epochs: int) -> list[float]:
+    """Test accuracies of a noisy rising learning curve, whole counts out of 10,000, with the
+    best value reached twice so ties matter."""
+    curve = 0.95 - 0.06 * np.exp(-np.arange(epochs) / rng.uniform(2.0, 8.0))
+    counts = np.round(10_000 * (curve + rng.normal(0.0, 0.003, epochs))).astype(int)
+    first = int(np.argmax(counts))
+    if first == epochs - 1:
+        counts[first - 1] = counts[first] + 1
+        first -= 1
+    counts[rng.integers(first + 1, epochs)] = counts[first]
+    return [c / 10_000 for c in counts]
+
+
+@exercise("learning_curve_summary")
+def learning_curve_summary(fn: Callable, seed: int = 0, epochs: int = 30) -> None:
+    """``fn(accuracies, threshold)`` returns (best_epoch, best_accuracy, epoch_reached) for
+    per-epoch accuracies (epoch 1 first): the first epoch with the highest accuracy, that
+    accuracy, and the first epoch whose accuracy is >= threshold (None if none is)."""
+    # Worked example: best 0.95 first at epoch 3 (again at 5); 0.93 first reached at epoch 2.
+    worked = [0.90, 0.93, 0.95, 0.94, 0.95]
+    _check_summary(fn, worked, 0.93, f"for the worked example {worked}")
+    _check_summary(fn, worked, 0.99, f"for the worked example {worked}, never reached")
+
+    rng = np.random.default_rng(seed)
+    accuracies = _random_history(rng, epochs)
+    at = int(rng.integers(epochs // 3, epochs))
+    for threshold in [accuracies[at], float(np.median(accuracies)), max(accuracies) + 0.001]:
+        _check_summary(fn, accuracies, threshold, f"for a random history of {epochs} epochs")
