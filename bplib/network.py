@@ -99,26 +99,34 @@ class Network:
         self, X: np.ndarray, Y: np.ndarray, dropout: float, rng: np.random.Generator
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """``backprop`` for inputs already checked: the hot path of training."""
+        # At batch size 10 a NumPy call on these small arrays costs about as much as its
+        # arithmetic, so this path keeps the calls few: benchmarks/README.md counts them.
         L = len(self.weights)
-        zs, acts, masks = [], [X], []
+        acts, sigma_primes, masks = [X], [], []
         for l in range(L):
+            sigma = self._sigma(l)
             z = acts[-1] @ self.weights[l] + self.biases[l]
-            a = self._sigma(l).fn(z)
-            if dropout > 0.0 and l < L - 1:
-                masks.append(dropout_mask(a.shape, dropout, rng))
-                a = a * masks[-1]
-            zs.append(z)
+            a = sigma.fn(z)
+            if l < L - 1:
+                # For the sigmoid, sigma'(z) = a (1 - a) reuses a instead of a second e^{-z}.
+                sigma_primes.append(a * (1.0 - a) if sigma.name == "sigmoid" else sigma.prime(z))
+                if dropout > 0.0:
+                    masks.append(dropout_mask(a.shape, dropout, rng))
+                    a = a * masks[-1]
             acts.append(a)
 
+        # z and a are now z^L and a^L; the loss calls prime(z^L) only if its delta needs it.
+        output = self.output_activation
+        prime = (lambda z: a * (1.0 - a)) if output.name == "sigmoid" else output.prime
+        # The cost is a mean over the batch, so every delta carries a factor 1/n.
+        delta = self.loss.delta(z, a, Y, prime) / len(X)
         nabla_b: list[np.ndarray] = [np.empty(0)] * L
         nabla_w: list[np.ndarray] = [np.empty(0)] * L
-        # The cost is a mean over the batch, so every delta carries a factor 1/n.
-        delta = self.loss.delta(zs[-1], acts[-1], Y, self.output_activation.prime) / len(X)
         for l in range(L - 1, -1, -1):
             nabla_b[l] = delta.sum(axis=0)
             nabla_w[l] = acts[l].T @ delta
             if l > 0:
-                delta = (delta @ self.weights[l].T) * self.activation.prime(zs[l - 1])
+                delta = (delta @ self.weights[l].T) * sigma_primes[l - 1]
                 if masks:
                     delta *= masks[l - 1]
         return nabla_b, nabla_w
@@ -184,7 +192,9 @@ class Network:
             Y = Y.reshape(-1, 1)
         Y = Y.astype(float, copy=False)
         if Y.shape != (n, k):
-            raise ValueError(f"Y must have shape ({n}, {k}) to match X and the output, got {Y.shape}")
+            raise ValueError(
+                f"Y must have shape ({n}, {k}) to match X and the output, got {Y.shape}"
+            )
         if not np.all(np.isfinite(Y)):
             raise ValueError("Y contains NaN or infinite values")
         return Y
