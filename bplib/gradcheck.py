@@ -78,8 +78,9 @@ class GradCheckReport(list):
 def check_gradients(net, X: np.ndarray, Y: np.ndarray, h: float = 1e-5) -> GradCheckReport:
     r"""Compare ``net.backprop(X, Y)`` with central differences of ``net.cost(X, Y)`` for every
     weight and bias. Layers are numbered from 1 (the first weight layer). Warns where the
-    numerical side is not to be trusted: a ReLU input within ``h`` of the kink, or a sigmoid
-    output so close to 1 that the cross-entropy's $\ln(1 - a)$ is mostly round-off."""
+    numerical side is not to be trusted: a ReLU input within ``h`` of the kink, a sigmoid
+    output so close to 1 that the cross-entropy's $\ln(1 - a)$ is mostly round-off, or a
+    softmax output of the true class so small that the log-likelihood's clipping flattens it."""
     nabla_b, nabla_w = net.backprop(X, Y)
     report = GradCheckReport()
     report.warnings = []
@@ -100,11 +101,11 @@ def check_gradients(net, X: np.ndarray, Y: np.ndarray, h: float = 1e-5) -> GradC
                     float(numeric[worst]),
                 )
             )
-    report.warnings += _warnings(net, X, h)
+    report.warnings += _warnings(net, X, net.check_targets(Y, len(X)), h)
     return report
 
 
-def _warnings(net, X: np.ndarray, h: float) -> list[str]:
+def _warnings(net, X: np.ndarray, Y: np.ndarray, h: float) -> list[str]:
     """Where central differences of the cost are unreliable, in words."""
     found = []
     a = net.check_inputs(X)
@@ -123,5 +124,11 @@ def _warnings(net, X: np.ndarray, h: float) -> list[str]:
         found.append(
             "output saturated (a within 1e-4 of 0 or 1): the cost is mostly round-off there, "
             "so the numerical gradient is unreliable; use smaller weights or inputs for the check"
+        )
+    # log_likelihood clips a at 1e-12 to stay finite; below that the cost is flat in every weight.
+    if net.loss.name == "log_likelihood" and np.any(a[Y > 0] < 1e-10):
+        found.append(
+            "the true class has a softmax output below 1e-10, where the log-likelihood is clipped "
+            "and flat: the numerical gradient there is 0; use smaller weights for the check"
         )
     return found

@@ -166,3 +166,10 @@ def test_saturated_cross_entropy_output_is_warned_about():
     net.weights[0][:] = 20.0  # sigma(20) = 1 - 2e-9
     report = check_gradients(net, np.array([[1.0]]), np.array([[0.5]]))
     assert any("saturated" in w for w in report.warnings)
+
+
+def test_clipped_log_likelihood_is_warned_about():
+    net = Network([1, 2], output_activation="softmax", loss="log_likelihood", seed=0)
+    net.weights[0][:] = [[40.0, -40.0]]  # the true class 1 gets e^-80 of the mass
+    report = check_gradients(net, np.array([[1.0]]), np.array([1]))
+    assert any("clipped" in w for w in report.warnings)
