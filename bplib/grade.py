@@ -26,8 +26,8 @@ not cached, so the next run retries).
 
 Results go to ``RESULTS/grades.csv`` (one row per student and chapter, one column per test
 cell), ``RESULTS/feedback/<student>/<chapter>.md`` and ``RESULTS/cache.json``: a submission
-whose hash, and whose chapter's hash (solution notebook and bplib's code), are unchanged since
-the last run is not run again.
+whose hash, its chapter's hash (solution notebook and bplib's code) and the time limits are
+unchanged since the last run is not run again.
 
 Not a sandbox: students' code runs with your permissions. Grade untrusted work in a container.
 """
@@ -442,7 +442,7 @@ def grade_folder(
         d.name for d in submissions.iterdir() if d.is_dir() and not d.name.startswith((".", "_"))
     )
     cache_path = out / "cache.json"
-    cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path.exists() else {}
+    cache = read_cache(cache_path)
     rows: dict[tuple[str, str], Row] = {}
     todo = []
     for student in students:
@@ -465,24 +465,26 @@ def grade_folder(
             if extra.stem not in {path.stem for path in every}:
                 tqdm.write(f"{student}: ignored {extra.name} (no such chapter)", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
-    with (
-        ThreadPoolExecutor(max_workers=jobs) as pool,
-        tqdm(total=len(todo), unit="notebook", desc="grading", file=sys.stderr) as bar,
-    ):
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         futures = {}
         for student, name, path, key in todo:
             solution = solutions / f"{name}.ipynb"
             future = pool.submit(grade_safely, path, solution, timeout, notebook_timeout)
             futures[future] = (student, name, key)
-        for future in as_completed(futures):
-            student, name, key = futures[future]
-            result = future.result()
-            rows[student, name] = Row(student, result, False)
-            if not result.status.startswith("grader error"):
-                cache[f"{student}/{name}"] = {**key, "result": dataclasses.asdict(result)}
-                write_atomically(cache_path, json.dumps(cache, indent=1, ensure_ascii=False))
-            bar.set_postfix_str(f"{student}/{name} {result.points:g}/{result.max_points:g}")
-            bar.update()
+        with tqdm(total=len(todo), unit="notebook", desc="grading", file=sys.stderr) as bar:
+            for future in as_completed(futures):
+                student, name, key = futures[future]
+                result = future.result()
+                rows[student, name] = Row(student, result, False)
+                if not result.status.startswith("grader error"):
+                    cache[f"{student}/{name}"] = {**key, "result": dataclasses.asdict(result)}
+                    write_atomically(cache_path, json.dumps(cache, indent=1, ensure_ascii=False))
+                bar.set_postfix_str(f"{student}/{name} {result.points:g}/{result.max_points:g}")
+                bar.update()
+    finally:
+        # After Ctrl+C nothing new starts; the cache keeps what was graded.
+        pool.shutdown(cancel_futures=True)
     ordered = [rows[key] for key in sorted(rows)]
     write_gradebook(out / "grades.csv", ordered, list(course.values()))
     for row in ordered:
@@ -498,6 +500,17 @@ def grade_safely(
         return grade_notebook(path, solution, timeout, notebook_timeout)
     except Exception as e:
         return zero(load_chapter(solution), f"grader error: {type(e).__name__}: {e}", str(e))
+
+
+def read_cache(path: Path) -> dict:
+    """The results of earlier runs ({} when there are none or the file is damaged)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError:
+        tqdm.write(f"{path} is damaged: grading everything again", file=sys.stderr)
+        return {}
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -17,7 +17,7 @@ cell ``<exercise>_check`` with integer points; markers are balanced and appear o
 they belong to; grade_ids are unique across the course (they name the gradebook's columns).
 
 Why not nbgrader: it pins older Jupyter packages, needs a course database and brings many
-dependencies, for what is here a hundred lines of nbformat. The cell metadata is nbgrader's, so
+dependencies, for what is here one page of nbformat code. The cell metadata is nbgrader's, so
 a course that outgrows this script can switch to nbgrader without touching the notebooks.
 
 Usage: ``python -m bplib.release`` writes ``chapters/`` (and removes chapters whose solution is

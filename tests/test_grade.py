@@ -298,6 +298,12 @@ def test_parse_names_what_is_wrong(data, problem):
     assert message.startswith(problem)
 
 
+def test_a_damaged_cache_means_grading_again(tmp_path):
+    (tmp_path / "cache.json").write_text('{"alice/00_getting_started": ')
+    assert grade.read_cache(tmp_path / "cache.json") == {}
+    assert grade.read_cache(tmp_path / "absent.json") == {}
+
+
 def test_help_describes_every_option(capsys):
     with pytest.raises(SystemExit) as exit_:
         grade.main(["--help"])

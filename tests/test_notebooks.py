@@ -21,11 +21,6 @@ CHAPTERS = sorted((ROOT / "chapters").glob(release.PATTERN))
 CELL_TIMEOUT = 900  # seconds: above the longest MNIST training cell
 
 
-def uses_mnist(path: Path) -> bool:
-    nb = nbformat.read(path, as_version=4)
-    return any("load_mnist" in c.source for c in nb.cells if c.cell_type == "code")
-
-
 def traceback_tail(error: nbformat.NotebookNode, lines: int = 6) -> str:
     """The end of the traceback, without terminal colours: where the error happened."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.get("traceback", [])))
@@ -36,16 +31,9 @@ def text_of(cell: nbformat.NotebookNode) -> str:
     return "".join(out.get("text", "") for out in cell.outputs)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(path, id=path.stem, marks=[pytest.mark.mnist] * uses_mnist(path))
-        for path in CHAPTERS
-    ],
-)
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda path: path.stem)
 def test_the_student_notebook_runs_from_top_to_bottom(path):
-    if uses_mnist(path) and not os.environ.get("BPLIB_DATA_DIR"):
-        pytest.skip("needs real MNIST: set BPLIB_DATA_DIR to the folder of the four .gz files")
+    # An MNIST chapter is skipped without BPLIB_DATA_DIR (see conftest.py).
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHAPTERS = sorted(p.name for p in (ROOT / "chapters").glob("*.ipynb"))
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 NOTEBOOK_TIMEOUT_MS = 600_000  # the MNIST chapters train for a few minutes
 WIDGET_TIMEOUT_MS = 120_000
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -171,9 +171,9 @@ def exercise_widgets(page, lab, path: str, nb: dict, artifacts: Path, tally: dic
             tally["widgets_moved"] += 1
 
 
-@pytest.mark.parametrize("name", CHAPTERS)
-def test_chapter_runs_and_its_widgets_respond(lab, page, artifacts, tally, name):
-    path = f"chapters/{name}"
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_runs_and_its_widgets_respond(lab, page, artifacts, tally, notebook):
+    path = f"chapters/{notebook.name}"
     open_notebook(page, lab, path)
     run_all(page, lab, path)
     nb = save(page, lab, path)
