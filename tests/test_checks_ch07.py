@@ -1,0 +1,273 @@
+"""The chapter 07 checks: the reference passes, an unfinished exercise is "not done yet", a
+hard-coded answer fails, and each common slip is named."""
+
+import copy
+import itertools
+
+import numpy as np
+import pytest
+
+from bplib.checks import CheckFailed, NotDoneYet
+from bplib.checks import ch07 as check
+
+# ---------------------------------------------------------------- references
+
+
+def minibatches(X, y, batch_size, rng):
+    perm = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        idx = perm[start : start + batch_size]
+        yield X[idx], y[idx]
+
+
+def momentum_step(w, grad, v, eta, mu):
+    v = mu * v - eta * grad
+    return w + v, v
+
+
+def adam_step(w, grad, m, v, t, eta, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return w - eta * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def not_done(*args):
+    raise NotImplementedError()
+
+
+CASES = [
+    (check.minibatches, minibatches, {"seed": 7}),
+    (check.momentum_step, momentum_step, {"seed": 7, "shape": (2, 3)}),
+    (check.adam_step, adam_step, {"seed": 7, "shape": (3, 2), "eps": 1e-3}),
+]
+
+
+@pytest.mark.parametrize("check_fn, reference, hidden", CASES)
+def test_the_reference_passes_visible_and_hidden_tests(check_fn, reference, hidden, capsys):
+    check_fn(reference)
+    check_fn(reference, **hidden)
+    assert capsys.readouterr().out.count("passed") == 2
+
+
+@pytest.mark.parametrize("check_fn, reference, hidden", CASES)
+def test_an_unfinished_exercise_is_not_done_yet(check_fn, reference, hidden, capsys, monkeypatch):
+    check_fn(not_done)
+    assert "not done yet" in capsys.readouterr().out
+    monkeypatch.setenv("BPLIB_GRADING", "1")
+    with pytest.raises(NotDoneYet):
+        check_fn(not_done)
+
+
+def failure(check_fn, fn, **kwargs) -> str:
+    with pytest.raises(CheckFailed) as info:
+        check_fn(fn, **kwargs)
+    return str(info.value)
+
+
+# ---------------------------------------------------------------- minibatches
+
+
+def test_minibatches_hard_coded_for_the_worked_example_fails():
+    X, y = np.arange(14.0).reshape(7, 2), np.arange(7)
+    fixed = list(minibatches(X, y, 3, np.random.default_rng(0)))
+    message = failure(check.minibatches, lambda *args: iter(fixed))
+    assert "X_batch (3, 2) and y_batch (3,), expected (m, 3) and (m,)" in message
+
+
+def test_minibatches_also_passes_when_written_with_shuffle_of_indices():
+    def with_shuffle(X, y, batch_size, rng):
+        idx = np.arange(len(X))
+        rng.shuffle(idx)
+        for start in range(0, len(X), batch_size):
+            yield X[idx[start : start + batch_size]], y[idx[start : start + batch_size]]
+
+    check.minibatches(with_shuffle)
+
+
+def no_shuffle(X, y, batch_size, rng):
+    for start in range(0, len(X), batch_size):
+        yield X[start : start + batch_size], y[start : start + batch_size]
+
+
+def dropped_last(X, y, batch_size, rng):
+    perm = rng.permutation(len(X))
+    for start in range(0, len(X) - batch_size + 1, batch_size):
+        idx = perm[start : start + batch_size]
+        yield X[idx], y[idx]
+
+
+def empty_last(X, y, batch_size, rng):
+    perm = rng.permutation(len(X))
+    for start in range(0, len(X) // batch_size * batch_size + 1, batch_size):
+        idx = perm[start : start + batch_size]
+        yield X[idx], y[idx]
+
+
+def two_permutations(X, y, batch_size, rng):
+    Xs, ys = X[rng.permutation(len(X))], y[rng.permutation(len(X))]
+    for start in range(0, len(X), batch_size):
+        yield Xs[start : start + batch_size], ys[start : start + batch_size]
+
+
+def only_X_shuffled(X, y, batch_size, rng):
+    Xs = X[rng.permutation(len(X))]
+    for start in range(0, len(X), batch_size):
+        yield Xs[start : start + batch_size], y[start : start + batch_size]
+
+
+def in_place(X, y, batch_size, rng):
+    perm = rng.permutation(len(X))
+    X[:], y[:] = X[perm], y[perm]
+    for start in range(0, len(X), batch_size):
+        yield X[start : start + batch_size].copy(), y[start : start + batch_size].copy()
+
+
+def with_replacement(X, y, batch_size, rng):
+    idx = rng.integers(0, len(X), len(X))
+    for start in range(0, len(X), batch_size):
+        yield X[idx[start : start + batch_size]], y[idx[start : start + batch_size]]
+
+
+def own_fixed_generator(X, y, batch_size, rng):
+    return minibatches(X, y, batch_size, np.random.default_rng(0))
+
+
+SEEDS = itertools.count(1000)
+
+
+def fresh_generator(X, y, batch_size, rng):
+    return minibatches(X, y, batch_size, np.random.default_rng(next(SEEDS)))
+
+
+def same_order_every_epoch(X, y, batch_size, rng):
+    return minibatches(X, y, batch_size, copy.deepcopy(rng))
+
+
+@pytest.mark.parametrize(
+    "slip, cause",
+    [
+        (no_shuffle, "no shuffle"),
+        (dropped_last, "the last, smaller batch of 1 samples was dropped"),
+        (empty_last, "an empty last batch"),
+        (two_permutations, "different permutations"),
+        (only_X_shuffled, "different permutations, or only one of them"),
+        (in_place, "shuffling in place"),
+        (with_replacement, "with replacement"),
+        (own_fixed_generator, "a generator of your own with a fixed seed"),
+        (fresh_generator, "not drawn from the rng argument"),
+        (same_order_every_epoch, "every epoch is shuffled anew"),
+    ],
+)
+def test_minibatches_names_the_likely_cause(slip, cause):
+    assert cause in failure(check.minibatches, slip)
+
+
+def test_minibatches_wants_pairs_of_rows():
+    def columns(X, y, batch_size, rng):
+        for Xb, yb in minibatches(X, y, batch_size, rng):
+            yield Xb.T, yb
+
+    assert "rows are samples" in failure(check.minibatches, columns)
+
+    def triples(X, y, batch_size, rng):
+        for Xb, yb in minibatches(X, y, batch_size, rng):
+            yield Xb, yb, len(yb)
+
+    assert "expected a pair" in failure(check.minibatches, triples)
+
+
+# ---------------------------------------------------------------- momentum
+
+
+def test_momentum_hard_coded_for_the_worked_example_fails():
+    def hard_coded(w, grad, v, eta, mu):
+        return np.array([1.25, -1.9]), np.array([0.25, 0.1])
+
+    assert "at step 1 of 4" in failure(check.momentum_step, hard_coded)
+
+
+@pytest.mark.parametrize(
+    "slip, cause",
+    [
+        (lambda w, g, v, eta, mu: (w + (mu * v + eta * g), mu * v + eta * g), "gradient is added"),
+        (lambda w, g, v, eta, mu: (w - (mu * v + eta * g), mu * v + eta * g), "opposite sign"),
+        (lambda w, g, v, eta, mu: (w + v, mu * v - eta * g), "w moved with the old velocity"),
+        (lambda w, g, v, eta, mu: (w - eta * g, -eta * g), "μv is missing"),
+        (lambda w, g, v, eta, mu: (w + mu * v - eta * g, mu * v), "−η∇C is missing"),
+    ],
+)
+def test_momentum_names_the_likely_cause(slip, cause):
+    message = failure(check.momentum_step, slip)
+    assert cause in message
+    assert "Likely cause" in message
+
+
+def test_momentum_without_a_tuple_is_told_what_to_return():
+    assert "must return a tuple" in failure(check.momentum_step, lambda w, g, v, eta, mu: w)
+
+
+def test_momentum_with_an_unknown_mistake_says_where():
+    def off(w, grad, v, eta, mu):
+        v = mu * v - 1.01 * eta * grad
+        return w + v, v
+
+    message = failure(check.momentum_step, off)
+    assert "w_new for w = [1, -2]" in message and "entries are wrong" in message
+
+
+# ---------------------------------------------------------------- Adam
+
+
+def adam_with(slip):
+    def step(w, grad, m, v, t, eta, beta1, beta2, eps):
+        return check._adam(w, grad, m, v, t, eta, beta1, beta2, eps, slip=slip)
+
+    return step
+
+
+def test_the_slip_free_formula_of_the_check_is_bplibs_adam():
+    check.adam_step(adam_with(""), seed=3, shape=(2, 2), eps=1e-3)
+
+
+def test_adam_hard_coded_for_the_worked_example_fails():
+    def hard_coded(w, grad, m, v, t, eta, beta1, beta2, eps):
+        return np.array([0.9, -1.9]), np.array([0.05, -0.3]), np.array([0.00025, 0.009])
+
+    assert "at step t = 1 of 5" in failure(check.adam_step, hard_coded)
+
+
+@pytest.mark.parametrize(
+    "slip, cause",
+    [
+        ("no_correction", "no bias correction"),
+        ("no_m_correction", "m is not bias-corrected"),
+        ("no_v_correction", "v is not bias-corrected"),
+        ("t+1", "the correction used t + 1"),
+        ("m2", "not the square of m"),
+        ("no_sqrt", "instead of its square root"),
+        ("hat_state", "were returned as the state"),
+    ],
+)
+def test_adam_names_the_likely_cause(slip, cause):
+    assert cause in failure(check.adam_step, adam_with(slip))
+
+
+def test_adam_with_eps_inside_the_root_is_caught_when_eps_matters():
+    check.adam_step(adam_with("eps_inside"))  # eps = 1e-8 cannot tell the two apart
+    assert "ε went inside" in failure(check.adam_step, adam_with("eps_inside"), eps=1e-3)
+
+
+def test_adam_with_t_counted_from_zero_is_told_about_the_zero_division():
+    def from_zero(w, grad, m, v, t, eta, beta1, beta2, eps):
+        return adam_step(w, grad, m, v, t - 1, eta, beta1, beta2, eps)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert "t counts steps from 1" in failure(check.adam_step, from_zero)
+
+
+def test_the_first_adam_step_moves_every_coordinate_by_eta():
+    w, g = np.array([1.0, -2.0, 3.0]), np.array([1e-3, -5.0, 40.0])
+    w_new, _, _ = adam_step(w, g, np.zeros(3), np.zeros(3), 1, 0.1, 0.9, 0.999, 1e-8)
+    np.testing.assert_allclose(w - w_new, 0.1 * np.sign(g), rtol=1e-4)
