@@ -1,0 +1,295 @@
+"""The chapter 09 checks: the reference passes, an unfinished exercise is "not done yet", a
+hard-coded answer fails, and each common slip is named."""
+
+import math
+
+import numpy as np
+import pytest
+
+from bplib import data, train
+from bplib.checks import CheckFailed, NotDoneYet
+from bplib.checks import ch09 as check
+from bplib.network import Network
+
+# ---------------------------------------------------------------- references
+
+
+def l2_update(W, nabla_w, eta, lmbda, n):
+    return (1 - eta * lmbda / n) * W - eta * nabla_w
+
+
+def dropout_forward(a, p, rng):
+    mask = (rng.random(a.shape) >= p) / (1 - p)
+    return a * mask, mask
+
+
+def dropout_backward(delta, mask):
+    return delta * mask
+
+
+def early_stopping(val_losses, patience):
+    best_epoch, best = 0, math.inf
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best:
+            best, best_epoch = loss, epoch
+        if epoch - best_epoch >= patience:
+            return epoch, best_epoch
+    return len(val_losses), best_epoch
+
+
+def not_done(*args):
+    raise NotImplementedError()
+
+
+CASES = [
+    (check.l2_update, l2_update, {"seed": 7, "shape": (2, 5)}),
+    (check.dropout_forward, dropout_forward, {"seed": 7, "shape": (100, 30, 20)}),
+    (check.dropout_backward, dropout_backward, {"seed": 7, "shape": (3, 4, 2)}),
+    (check.early_stopping, early_stopping, {"seed": 7, "n_sequences": 50}),
+]
+
+
+@pytest.mark.parametrize("check_fn, reference, hidden", CASES)
+def test_the_reference_passes_visible_and_hidden_tests(check_fn, reference, hidden, capsys):
+    check_fn(reference)
+    check_fn(reference, **hidden)
+    assert capsys.readouterr().out.count("passed") == 2
+
+
+@pytest.mark.parametrize("check_fn, reference, hidden", CASES)
+def test_an_unfinished_exercise_is_not_done_yet(check_fn, reference, hidden, capsys, monkeypatch):
+    check_fn(not_done)
+    assert "not done yet" in capsys.readouterr().out
+    monkeypatch.setenv("BPLIB_GRADING", "1")
+    with pytest.raises(NotDoneYet):
+        check_fn(not_done)
+
+
+def failure(check_fn, fn, **kwargs) -> str:
+    with pytest.raises(CheckFailed) as info:
+        check_fn(fn, **kwargs)
+    return str(info.value)
+
+
+# ---------------------------------------------------------------- l2_update
+
+
+def test_l2_update_hard_coded_for_the_worked_example_fails():
+    answer = np.array([[0.9, -2.0], [0.625, 0.0]])  # 0.95 W - 0.5 nabla_w
+    message = failure(check.l2_update, lambda *args: answer)
+    assert "random W" in message
+
+
+@pytest.mark.parametrize(
+    "slip, cause",
+    [
+        (lambda W, g, eta, lmbda, n: (1 - eta * lmbda) * W - eta * g, "not divided by n"),
+        (lambda W, g, eta, lmbda, n: W - eta * (g + lmbda * W), "not divided by n"),
+        (lambda W, g, eta, lmbda, n: (1 - lmbda / n) * W - eta * g, "η is missing"),
+        (lambda W, g, eta, lmbda, n: (1 + eta * lmbda / n) * W - eta * g, "decay has the wrong"),
+        (lambda W, g, eta, lmbda, n: (1 - eta * lmbda / n) * W + eta * g, "step has the wrong"),
+        (lambda W, g, eta, lmbda, n: W - eta * g, "no weight decay"),
+        (lambda W, g, eta, lmbda, n: (1 - eta * lmbda / (2 * n)) * W - eta * g, "factor 2"),
+        (lambda W, g, eta, lmbda, n: (1 - eta * lmbda / n) * (W - eta * g), "also multiplies"),
+    ],
+)
+def test_l2_update_names_each_slip(slip, cause):
+    assert cause in failure(check.l2_update, slip)
+
+
+def test_l2_update_that_changes_W_in_place_and_returns_nothing_is_told_to_return():
+    def in_place(W, g, eta, lmbda, n):
+        W *= 1 - eta * lmbda / n
+        W -= eta * g
+
+    assert "forget to `return`" in failure(check.l2_update, in_place)
+
+
+# ---------------------------------------------------------------- dropout_forward
+
+
+def test_dropout_forward_hard_coded_for_the_worked_example_fails():
+    mask = (np.arange(2000).reshape(50, 40) % 4 != 0) / 0.75
+    message = failure(check.dropout_forward, lambda a, p, rng: (3.0 * mask, mask))
+    assert "dropout_forward(a (200, 500), p = 0.200, rng)" in message
+
+
+def not_inverted(a, p, rng):
+    keep = rng.random(a.shape) >= p
+    return a * keep, keep.astype(float)
+
+
+def drops_one_minus_p(a, p, rng):
+    mask = (rng.random(a.shape) < p) / (1 - p)
+    return a * mask, mask
+
+
+def times_one_minus_p(a, p, rng):
+    mask = (rng.random(a.shape) >= p) * (1 - p)
+    return a * mask, mask
+
+
+def boolean_mask(a, p, rng):
+    keep = rng.random(a.shape) >= p
+    return a * keep / (1 - p), keep
+
+
+def scaled_twice(a, p, rng):
+    mask = (rng.random(a.shape) >= p) / (1 - p)
+    return a * mask / (1 - p), mask
+
+
+def own_generator(a, p, rng):
+    return dropout_forward(a, p, np.random.default_rng(0))
+
+
+def unseeded_generator(a, p, rng):
+    # Like drawing from np.random: a different mask every call, whatever the rng argument.
+    return dropout_forward(a, p, np.random.default_rng())
+
+
+def in_place(a, p, rng):
+    mask = (rng.random(a.shape) >= p) / (1 - p)
+    a *= mask
+    return a, mask
+
+
+@pytest.mark.parametrize(
+    "slip, cause",
+    [
+        (not_inverted, "no 1/(1 − p): this is not inverted dropout"),
+        (drops_one_minus_p, "dropped with probability 1 − p"),
+        (times_one_minus_p, "multiplied by 1 − p"),
+        (boolean_mask, "mask holds 0/1 (or True/False)"),
+        (scaled_twice, "the mask already holds the scale"),
+        (own_generator, "a new generator made inside the function"),
+        (unseeded_generator, "not drawn from the rng argument"),
+        (in_place, "changed its input a"),
+    ],
+)
+def test_dropout_forward_names_each_slip(slip, cause):
+    assert cause in failure(check.dropout_forward, slip)
+
+
+def test_dropout_forward_may_draw_its_mask_in_another_way():
+    def with_binomial(a, p, rng):
+        mask = rng.binomial(1, 1 - p, a.shape) / (1 - p)
+        return a * mask, mask
+
+    check.dropout_forward(with_binomial)
+
+
+# ---------------------------------------------------------------- dropout_backward
+
+
+def test_dropout_backward_hard_coded_for_the_worked_example_fails():
+    answer = np.array([[0.0, -4.0, 6.0], [1.0, 0.0, -2.0]])
+    message = failure(check.dropout_backward, lambda delta, mask: answer)
+    assert "random delta" in message
+
+
+@pytest.mark.parametrize(
+    "slip, cause",
+    [
+        (lambda delta, mask: delta * (mask != 0), "the 1/(1 − p) scale is missing"),
+        (lambda delta, mask: delta, "the mask is not applied"),
+        (lambda delta, mask: delta * mask * mask.max(), "applied twice"),
+        (lambda delta, mask: delta * (mask == 0) * mask.max(), "the mask is inverted"),
+        (lambda delta, mask: delta / mask, "a division by the mask"),
+    ],
+)
+def test_dropout_backward_names_each_slip(slip, cause):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert cause in failure(check.dropout_backward, slip)
+
+
+# ---------------------------------------------------------------- early_stopping
+
+
+def test_early_stopping_hard_coded_for_the_worked_example_fails():
+    answers = {3: (5, 2), 4: (9, 6), 1: (3, 2)}
+    message = failure(check.early_stopping, lambda losses, patience: answers[patience])
+    assert "random sequence" in message
+
+
+def stops_late(val_losses, patience):
+    best_epoch, best = 0, math.inf
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best:
+            best, best_epoch = loss, epoch
+        if epoch - best_epoch > patience:
+            return epoch, best_epoch
+    return len(val_losses), best_epoch
+
+
+def counts_the_best_epoch(val_losses, patience):
+    best, waited = math.inf, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best:
+            best, best_epoch, waited = loss, epoch, 1
+        else:
+            waited += 1
+        if waited >= patience:
+            return epoch, best_epoch
+    return len(val_losses), best_epoch
+
+
+def returns_the_last_epoch(val_losses, patience):
+    stop, _ = early_stopping(val_losses, patience)
+    return stop, stop
+
+
+def zero_based(val_losses, patience):
+    stop, best = early_stopping(val_losses, patience)
+    return stop - 1, best - 1
+
+
+def ties_improve(val_losses, patience):
+    best_epoch, best = 0, math.inf
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss <= best:
+            best, best_epoch = loss, epoch
+        if epoch - best_epoch >= patience:
+            return epoch, best_epoch
+    return len(val_losses), best_epoch
+
+
+def never_runs_out(val_losses, patience):
+    stop, best = early_stopping(val_losses, patience)
+    return (None if stop == len(val_losses) else stop), best
+
+
+@pytest.mark.parametrize(
+    "slip, cause",
+    [
+        (stops_late, "stopped one epoch late"),
+        (counts_the_best_epoch, "stopped one epoch early"),
+        (returns_the_last_epoch, "the best epoch returned is the last epoch run"),
+        (zero_based, "counted from 0"),
+        (ties_improve, "use <, not <="),
+        (never_runs_out, "must return two integers"),
+    ],
+)
+def test_early_stopping_names_each_slip(slip, cause):
+    assert cause in failure(check.early_stopping, slip)
+
+
+def test_the_early_stopping_reference_agrees_with_bplib_train():
+    # The chapter's demos use train(..., patience=...): the exercise must mean the same thing.
+    X, y = data.moons(200, noise=0.3, seed=0)
+    X_train, y_train, X_val, y_val = data.train_val_split(X, y, 0.5, seed=0)
+    for patience in [1, 3]:
+        net = Network([2, 30, 1], loss="cross_entropy", init="normal", seed=0)
+        history = train.train(
+            net,
+            X_train,
+            y_train,
+            epochs=200,
+            eta=3.0,
+            validation=(X_val, y_val),
+            patience=patience,
+            progress=False,
+        )
+        assert "did not improve" in history.stopped_because
+        stop, best = early_stopping(history.val_loss, patience)
+        assert (stop, best) == (history.epoch[-1], history.best_epoch)
