@@ -28,11 +28,23 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="session")
 def tally(artifacts):
-    """Counts what the suite did, written to test-artifacts/browser/summary.json at the end."""
-    counts = {"notebooks": 0, "widgets_moved": 0, "started": time.monotonic()}
+    """Counts what the suite did, written to test-artifacts/browser/summary.json at the end;
+    ``seconds`` runs from the first browser test to the end of the last one."""
+    counts = {"notebooks": 0, "widgets_moved": 0, "seconds": 0.0}
     yield counts
-    counts["seconds"] = round(time.monotonic() - counts.pop("started"), 1)
     (artifacts / "summary.json").write_text(json.dumps(counts, indent=1) + "\n")
+
+
+@pytest.fixture(scope="session")
+def started() -> float:
+    return time.monotonic()
+
+
+@pytest.fixture(autouse=True)
+def clock(tally, started):
+    """Keep the suite's wall time up to date after each test (other suites may run after)."""
+    yield
+    tally["seconds"] = round(time.monotonic() - started, 1)
 
 
 def open_notebook(page, lab, path: str) -> None:
