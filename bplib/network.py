@@ -60,6 +60,37 @@ class Network:
             self.weights.append(W)
             self.biases.append(b)
 
+    @classmethod
+    def from_weights(
+        cls,
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray],
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        loss: str = "quadratic",
+        seed: int | np.random.Generator | None = None,
+    ) -> "Network":
+        r"""A network with the given $W^l$ (n_in, n_out) and $b^l$ (n_out,), copied as floats."""
+        weights = [np.array(W, dtype=float) for W in weights]
+        biases = [np.array(b, dtype=float) for b in biases]
+        if not weights or len(weights) != len(biases):
+            raise ValueError(
+                f"expected one bias vector per weight matrix (at least one), got "
+                f"{len(weights)} weight matrices and {len(biases)} bias vectors"
+            )
+        sizes = [weights[0].shape[0] if weights[0].ndim == 2 else -1]
+        for l, (W, b) in enumerate(zip(weights, biases, strict=True)):
+            if W.ndim != 2 or W.shape[0] != sizes[-1] or b.shape != (W.shape[1],):
+                raise ValueError(
+                    f"layer {l + 1}: expected W of shape ({sizes[-1]}, n_out) and b of shape "
+                    f"(n_out,), got W {W.shape} and b {b.shape}"
+                )
+            sizes.append(W.shape[1])
+        given = iter(zip(weights, biases, strict=True))
+        return cls(
+            sizes, activation, output_activation, loss, init=lambda *_: next(given), seed=seed
+        )
+
     def __repr__(self) -> str:
         return (
             f"Network({self.sizes}, activation={self.activation.name!r}, "
