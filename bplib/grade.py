@@ -55,6 +55,7 @@ from nbformat import NotebookNode
 from tqdm.auto import tqdm
 
 from bplib import release
+from bplib.checks.feedback import GRADING_ENV
 
 MAX_OUTPUT = 100_000  # characters of output kept per cell
 MAX_FEEDBACK = 2_000  # characters of feedback per exercise
@@ -330,7 +331,7 @@ def execute(nb: NotebookNode, cwd: Path, timeout: float, notebook_timeout: float
     stopped = ""
     deadline = time.monotonic() + notebook_timeout
     # The kernel's own stderr has nothing for the student (outputs come over ZeroMQ).
-    env = {**os.environ, "BPLIB_GRADING": "1"}
+    env = {**os.environ, GRADING_ENV: "1"}
     with client.setup_kernel(env=env, stderr=subprocess.DEVNULL):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or not cell.source.strip():

@@ -4,8 +4,8 @@ a hard-coded answer fails, and each common slip is named."""
 import numpy as np
 import pytest
 
-from bplib.checks import CheckFailed, NotDoneYet
 from bplib.checks import ch01 as check
+from bplib.checks.feedback import CheckFailed, NotDoneYet
 
 
 def not_done(*args, **kwargs):

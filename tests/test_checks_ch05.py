@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from bplib.activations import sigmoid, sigmoid_prime
-from bplib.checks import CheckFailed, NotDoneYet, ch05
+from bplib.checks import ch05
+from bplib.checks.feedback import CheckFailed, NotDoneYet
 from bplib.gradcheck import numerical_gradient
 from bplib.network import Network
 

@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from bplib.checks import CheckFailed, NotDoneYet
 from bplib.checks import ch07 as check
+from bplib.checks.feedback import CheckFailed, NotDoneYet
 
 # ---------------------------------------------------------------- references
 

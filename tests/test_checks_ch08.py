@@ -4,8 +4,8 @@ hard-coded answer fails, and each common slip is named."""
 import numpy as np
 import pytest
 
-from bplib.checks import CheckFailed, NotDoneYet
 from bplib.checks import ch08 as check
+from bplib.checks.feedback import CheckFailed, NotDoneYet
 
 # ---------------------------------------------------------------- references
 

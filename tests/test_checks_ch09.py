@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from bplib import data, train
-from bplib.checks import CheckFailed, NotDoneYet
 from bplib.checks import ch09 as check
+from bplib.checks.feedback import CheckFailed, NotDoneYet
 from bplib.network import Network
 
 # ---------------------------------------------------------------- references

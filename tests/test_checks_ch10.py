@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from bplib import gradcheck
-from bplib.checks import CheckFailed, NotDoneYet
 from bplib.checks import ch10 as check
+from bplib.checks.feedback import CheckFailed, NotDoneYet
 from bplib.network import Network
 
 # ---------------------------------------------------------------- references

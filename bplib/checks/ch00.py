@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bplib import losses
-from bplib.checks import call, compare, exercise, fail
+from bplib.checks.feedback import call, compare, exercise, fail
 
 # 4 samples, 3 outputs: n != k and neither is 2, so a sum, a missing 1/2 and the wrong axis
 # each give a different number (with k = 2, np.mean over all entries would equal the answer).

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bplib.checks import CheckFailed, call, compare, exercise, fail
+from bplib.checks.feedback import CheckFailed, call, compare, exercise, fail
 
 
 def _central(J: Callable[[float], float], w: float, h: float) -> float:

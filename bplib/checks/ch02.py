@@ -5,7 +5,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bplib.activations import sigmoid, sigmoid_prime
-from bplib.checks import call, compare, exercise, fail
+from bplib.checks.feedback import call, compare, exercise, fail
 from bplib.gradcheck import numerical_gradient, rel_error
 
 PARTIALS = ("w1", "x1", "w2", "x2", "b")

@@ -12,7 +12,7 @@ import numpy as np
 
 from bplib import activations
 from bplib.activations import sigmoid
-from bplib.checks import call, compare, exercise, fail
+from bplib.checks.feedback import call, compare, exercise, fail
 
 WORKED = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
 

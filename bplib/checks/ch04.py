@@ -11,7 +11,7 @@ import numpy as np
 
 from bplib import activations, data
 from bplib.activations import sigmoid
-from bplib.checks import CheckFailed, call, compare, exercise, fail
+from bplib.checks.feedback import CheckFailed, call, compare, exercise, fail
 from bplib.network import Network
 
 ROW_FORM = (

@@ -13,7 +13,7 @@ import numpy as np
 
 from bplib import gradcheck, losses
 from bplib.activations import sigmoid, sigmoid_prime
-from bplib.checks import CheckFailed, call, compare, exercise, fail
+from bplib.checks.feedback import CheckFailed, call, compare, exercise, fail
 from bplib.network import Network
 
 TRANSPOSE_HINT = (

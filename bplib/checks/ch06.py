@@ -15,7 +15,7 @@ import numpy as np
 from bplib import gradcheck, losses
 from bplib.activations import sigmoid, sigmoid_prime
 from bplib.activations import softmax as stable_softmax
-from bplib.checks import call, compare, exercise, fail
+from bplib.checks.feedback import call, compare, exercise, fail
 from bplib.data import one_hot
 
 # --- cross_entropy ------------------------------------------------------------------------------

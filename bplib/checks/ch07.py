@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bplib import optim
-from bplib.checks import call, compare, exercise, fail
+from bplib.checks.feedback import call, compare, exercise, fail
 
 # ---------------------------------------------------------------- minibatches
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bplib.checks import call, compare, exercise, fail
+from bplib.checks.feedback import call, compare, exercise, fail
 from bplib.network import Network
 
 # ---------------------------------------------------------------- update_mini_batch

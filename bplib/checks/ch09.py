@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bplib import gradcheck, regularization
-from bplib.checks import call, compare, exercise, fail
+from bplib.checks.feedback import call, compare, exercise, fail
 
 # ---------------------------------------------------------------- l2_update
 

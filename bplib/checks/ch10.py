@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bplib import gradcheck
-from bplib.checks import call, compare, exercise, fail
+from bplib.checks.feedback import call, compare, exercise, fail
 from bplib.network import Network
 
 # ---------------------------------------------------------------- xavier_init, he_init

@@ -1,0 +1,135 @@
+"""Checks for the exercises: feedback that says what is wrong, not just that something is.
+
+Each chapter has a module ``bplib.checks.chNN`` with one check per exercise. A check calls the
+student's function on a worked example and on random inputs, so a hard-coded answer fails, and
+compares with the reference in ``bplib``. In the notebook::
+
+    from bplib.checks import ch01 as check
+    check.numerical_derivative(numerical_derivative)
+
+- Success prints one line: ``✔ numerical_derivative: passed``.
+- A wrong answer raises ``CheckFailed`` (an ``AssertionError``) whose message says what was
+  expected, what came back, where, and the likely cause when the mistake is a common one.
+- An exercise still raising ``NotImplementedError`` prints ``○ …: not done yet`` and returns,
+  so Run All goes on. When grading (environment ``BPLIB_GRADING=1``) it raises ``NotDoneYet``,
+  so the test cell scores 0.
+"""
+
+import functools
+import os
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "GRADING_ENV",
+    "CheckFailed",
+    "NotDoneYet",
+    "exercise",
+    "compare",
+    "fail",
+    "call",
+    "grading",
+]
+
+# The grading protocol, shared with the grader (bplib.instructor): the switch it sets in the
+# kernel's environment, and the two exceptions whose names mark a test cell's verdict.
+GRADING_ENV = "BPLIB_GRADING"
+
+
+class CheckFailed(AssertionError):
+    """A student's answer is wrong; the message says how."""
+
+
+class NotDoneYet(AssertionError):
+    """The exercise still raises NotImplementedError (only raised when grading)."""
+
+
+def grading() -> bool:
+    """True when the autograder runs the notebook (environment ``BPLIB_GRADING=1``)."""
+    return os.environ.get(GRADING_ENV) == "1"
+
+
+def exercise(name: str) -> Callable:
+    """Decorate a check: print the verdict, and turn "not implemented" into "not done yet"."""
+
+    def decorate(check: Callable) -> Callable:
+        @functools.wraps(check)
+        def run(*args, **kwargs):
+            try:
+                check(*args, **kwargs)
+            except NotImplementedError:
+                if grading():
+                    raise NotDoneYet(f"{name}: not done yet") from None
+                print(f"○ {name}: not done yet — fill in the cell above, run it, then this one.")
+                return
+            except CheckFailed as e:
+                # Raise a fresh error so the traceback shows the message, not our internals.
+                raise CheckFailed(f"✘ {name}: {e}") from None
+            print(f"✔ {name}: passed")
+
+        return run
+
+    return decorate
+
+
+def fail(message: str) -> None:
+    """Stop the check with ``message``."""
+    raise CheckFailed(message)
+
+
+def call(fn: Callable, *args, what: str):
+    """Call the student's ``fn``; an exception other than NotImplementedError is feedback."""
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise
+    except Exception as e:
+        fail(f"{what} raised {type(e).__name__}: {e}")
+
+
+def compare(
+    got,
+    expected,
+    what: str,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    causes: Sequence[tuple[object, str]] = (),
+) -> None:
+    """Fail unless ``got`` equals ``expected`` to the tolerances (``np.allclose`` semantics).
+
+    ``what`` names the quantity ("nabla_w[1] for the worked example"). ``causes`` pairs a wrong
+    answer that a common mistake produces with the likely cause; when ``got`` matches one, the
+    message names the cause.
+    """
+    expected = np.asarray(expected, dtype=float)
+    if got is None:
+        fail(f"{what}: got None — did the function forget to `return` its result?")
+    try:
+        got_arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        fail(f"{what}: expected a number or array, got {type(got).__name__}")
+    if got_arr.shape != expected.shape:
+        for wrong, cause in causes:
+            if np.shape(wrong) == got_arr.shape and np.allclose(got_arr, wrong, rtol, atol):
+                fail(f"{what}: shape {got_arr.shape}, expected {expected.shape}. Likely: {cause}")
+        hint = ""
+        if got_arr.shape == expected.shape[::-1] and got_arr.ndim == 2:
+            hint = " (the transpose: check the order of a matrix product)"
+        fail(f"{what}: expected shape {expected.shape}, got {got_arr.shape}{hint}")
+    if not np.all(np.isfinite(got_arr)):
+        fail(f"{what}: contains NaN or infinity, expected finite values")
+    if np.allclose(got_arr, expected, rtol=rtol, atol=atol):
+        return
+    for wrong, cause in causes:
+        if np.shape(wrong) == got_arr.shape and np.allclose(got_arr, wrong, rtol, atol):
+            fail(f"{what} is wrong. Likely cause: {cause}")
+    if expected.ndim == 0:
+        fail(f"{what}: expected {expected:.6g}, got {float(got_arr):.6g}")
+    err = np.abs(got_arr - expected)
+    i = np.unravel_index(np.argmax(err), err.shape)
+    n_bad = int(np.sum(~np.isclose(got_arr, expected, rtol=rtol, atol=atol)))
+    fail(
+        f"{what}: {n_bad} of {err.size} entries are wrong; the worst is at index "
+        f"{tuple(int(j) for j in i)}: expected {expected[i]:.6g}, got {got_arr[i]:.6g}"
+    )
