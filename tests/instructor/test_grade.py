@@ -13,9 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bplib import grade, release
+from bplib.instructor import grade, release
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NAME = "00_getting_started"
 TIMEOUT = 5  # seconds per cell: every cell of chapter 00 takes well under one
 NOTEBOOK_TIMEOUT = 12

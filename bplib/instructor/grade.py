@@ -1,4 +1,4 @@
-"""Grade the students' notebooks: ``python -m bplib.grade SUBMISSIONS --out RESULTS``.
+"""Grade the students' notebooks: ``python -m bplib.instructor.grade SUBMISSIONS --out RESULTS``.
 
 SUBMISSIONS holds one folder per student, each with notebooks named as in ``chapters/``
 (``alice/00_getting_started.ipynb``). For every student and every chapter of ``solutions/``:
@@ -54,14 +54,14 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from tqdm.auto import tqdm
 
-from bplib import release
 from bplib.checks.feedback import GRADING_ENV
+from bplib.instructor import release
 
 MAX_OUTPUT = 100_000  # characters of output kept per cell
 MAX_FEEDBACK = 2_000  # characters of feedback per exercise
 EDITED = "test cell edited (ignored; the original was run)"
 DELETED = "test cell deleted (the original was run)"
-LIBRARY = Path(__file__).resolve().parent
+LIBRARY = Path(__file__).resolve().parents[1]
 
 
 # --- what a chapter asks ---------------------------------------------------------------------
@@ -553,7 +553,7 @@ def write_feedback(path: Path, row: Row) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bplib.grade",
+        prog="python -m bplib.instructor.grade",
         description=(
             "Run every student's notebooks in fresh kernels and write a gradebook. SUBMISSIONS "
             "holds one folder per student with notebooks named as in chapters/ "

@@ -20,8 +20,8 @@ Why not nbgrader: it pins older Jupyter packages, needs a course database and br
 dependencies, for what is here one page of nbformat code. The cell metadata is nbgrader's, so
 a course that outgrows this script can switch to nbgrader without touching the notebooks.
 
-Usage: ``python -m bplib.release`` writes ``chapters/`` (and removes chapters whose solution is
-gone); ``python -m bplib.release --check`` writes nothing and exits 1 listing what differs.
+Usage: ``python -m bplib.instructor.release`` writes ``chapters/`` (and removes chapters whose
+solution is gone); ``... --check`` writes nothing and exits 1 listing what differs.
 """
 
 import argparse
@@ -35,7 +35,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 CHAPTERS = ROOT / "chapters"
 # A chapter is NN_topic.ipynb; anything else in the folders (checkpoints, scratch) is not.
@@ -294,7 +294,7 @@ def write(solutions: Path = SOLUTIONS, chapters: Path = CHAPTERS) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bplib.release",
+        prog="python -m bplib.instructor.release",
         description="Generate the student notebooks (chapters/) from the solutions (solutions/).",
     )
     parser.add_argument(
@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             for line in problems:
                 print(line)
             if problems:
-                print("run `make chapters` (python -m bplib.release) to regenerate chapters/")
+                print("run `make chapters` (python -m bplib.instructor.release) to regenerate")
             return 1 if problems else 0
         for line in write(args.solutions, args.chapters):
             print(line)
