@@ -197,9 +197,9 @@ def count_calls(batch_size: int) -> None:
         Counting.calls.clear()
 
     Counting.calls.clear()
-    nabla_b, nabla_w = net._backprop(X, Y, 0.0, rng)
-    report(f"Network._backprop, batch {batch_size}")
-    optimizer.step(net.weights + net.biases, nabla_w + nabla_b)
+    grads = net.gradient(X, Y, 0.0, rng, checked=True)
+    report(f"Network.gradient (backprop, checked=True), batch {batch_size}")
+    optimizer.step(net.parameters(), grads)
     report("GradientDescent.step")
 
 

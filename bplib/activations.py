@@ -87,22 +87,36 @@ def softmax_prime(z: np.ndarray) -> np.ndarray:
 
 
 class Activation(NamedTuple):
-    """An activation by name: ``fn`` computes $\\sigma(z)$, ``prime`` computes $\\sigma'(z)$."""
+    r"""An activation: ``fn`` computes $\sigma(z)$, ``prime`` computes $\sigma'(z)$.
+
+    What callers need to know about it, as data (the name is for display and look-up only):
+
+    - ``elementwise``: $a_j$ depends on $z_j$ alone, so ``prime`` is (n, k) like ``z``; False
+      for softmax, whose ``prime`` is a Jacobian per sample and which is an output activation.
+    - ``prime_from_output``: $\sigma'$ written in $a = \sigma(z)$, e.g. $a(1 - a)$, which spares
+      backpropagation a second pass over $z$; None when there is no such formula.
+    - ``kink``: the $z$ where $\sigma'$ jumps (0 for ReLU), None for a smooth activation.
+    - ``threshold``: a one-unit classifier predicts class 1 when $a$ exceeds it.
+    """
 
     name: str
     fn: Callable[[np.ndarray], np.ndarray]
     prime: Callable[[np.ndarray], np.ndarray]
+    elementwise: bool = True
+    prime_from_output: Callable[[np.ndarray], np.ndarray] | None = None
+    kink: float | None = None
+    threshold: float = 0.5
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
-        Activation("sigmoid", sigmoid, sigmoid_prime),
-        Activation("tanh", tanh, tanh_prime),
-        Activation("relu", relu, relu_prime),
-        Activation("leaky_relu", leaky_relu, leaky_relu_prime),
+        Activation("sigmoid", sigmoid, sigmoid_prime, prime_from_output=lambda a: a * (1.0 - a)),
+        Activation("tanh", tanh, tanh_prime, prime_from_output=lambda a: 1.0 - a**2, threshold=0.0),
+        Activation("relu", relu, relu_prime, kink=0.0),
+        Activation("leaky_relu", leaky_relu, leaky_relu_prime, kink=0.0),
         Activation("identity", identity, identity_prime),
-        Activation("softmax", softmax, softmax_prime),
+        Activation("softmax", softmax, softmax_prime, elementwise=False),
     ]
 }
 

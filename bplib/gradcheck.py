@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bplib.network import Network
+
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     r"""Central differences of ``f()`` with respect to every entry of ``x`` (changed in place
@@ -75,12 +77,13 @@ class GradCheckReport(list):
         p.text(str(self))
 
 
-def check_gradients(net, X: np.ndarray, Y: np.ndarray, h: float = 1e-5) -> GradCheckReport:
+def check_gradients(net: Network, X: np.ndarray, Y: np.ndarray, h: float = 1e-5) -> GradCheckReport:
     r"""Compare ``net.backprop(X, Y)`` with central differences of ``net.cost(X, Y)`` for every
     weight and bias. Layers are numbered from 1 (the first weight layer). Warns where the
-    numerical side is not to be trusted: a ReLU input within ``h`` of the kink, a sigmoid
-    output so close to 1 that the cross-entropy's $\ln(1 - a)$ is mostly round-off, or a
-    softmax output of the true class so small that the log-likelihood's clipping flattens it."""
+    numerical side is not to be trusted: an input within ``h`` of an activation's ``kink``, or
+    where the loss's ``numeric_warning`` says so (a sigmoid output so close to 1 that the
+    cross-entropy's $\ln(1 - a)$ is mostly round-off, a softmax output of the true class so
+    small that the log-likelihood's clipping flattens it)."""
     nabla_b, nabla_w = net.backprop(X, Y)
     report = GradCheckReport()
     report.warnings = []
@@ -105,30 +108,22 @@ def check_gradients(net, X: np.ndarray, Y: np.ndarray, h: float = 1e-5) -> GradC
     return report
 
 
-def _warnings(net, X: np.ndarray, Y: np.ndarray, h: float) -> list[str]:
+def _warnings(net: Network, X: np.ndarray, Y: np.ndarray, h: float) -> list[str]:
     """Where central differences of the cost are unreliable, in words."""
     found = []
     a = net.check_inputs(X)
-    for l, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
-        sigma = net._sigma(l)
+    for l, (sigma, W, b) in enumerate(
+        zip(net.layer_activations(), net.weights, net.biases, strict=True)
+    ):
         z = a @ W + b
-        near = int(np.sum(np.abs(z) < h))
-        if sigma.name in ("relu", "leaky_relu") and near:
-            found.append(
-                f"layer {l + 1}: {near} {sigma.name} input(s) within {h:g} of the kink at z = 0; "
-                "errors there may be from the numerical gradient, not from backprop"
-            )
+        if sigma.kink is not None:
+            near = int(np.sum(np.abs(z - sigma.kink) < h))
+            if near:
+                found.append(
+                    f"layer {l + 1}: {near} {sigma.name} input(s) within {h:g} of the kink at "
+                    f"z = {sigma.kink:g}; errors there may be from the numerical gradient, "
+                    "not from backprop"
+                )
         a = sigma.fn(z)
-    # 1 - a has only ~1e-16 / (1 - a) relative precision; divided by 2h that swamps the slope.
-    if net.loss.name == "cross_entropy" and np.any(np.minimum(a, 1 - a) < 1e-4):
-        found.append(
-            "output saturated (a within 1e-4 of 0 or 1): the cost is mostly round-off there, "
-            "so the numerical gradient is unreliable; use smaller weights or inputs for the check"
-        )
-    # log_likelihood clips a at 1e-12 to stay finite; below that the cost is flat in every weight.
-    if net.loss.name == "log_likelihood" and np.any(a[Y > 0] < 1e-10):
-        found.append(
-            "the true class has a softmax output below 1e-10, where the log-likelihood is clipped "
-            "and flat: the numerical gradient there is 0; use smaller weights for the check"
-        )
-    return found
+    warning = net.loss.numeric_warning(a, Y) if net.loss.numeric_warning else None
+    return found + ([warning] if warning else [])

@@ -19,6 +19,7 @@ import numpy as np
 
 from bplib import activations, losses
 from bplib import init as initializers
+from bplib.data import one_hot
 from bplib.regularization import dropout_mask
 
 
@@ -28,14 +29,17 @@ class Network:
     ``activation`` is used in the hidden layers and, unless ``output_activation`` is given,
     in the output layer too. ``loss`` is the cost $C$; ``init`` draws the initial weights
     from ``np.random.default_rng(seed)``.
+
+    ``parameters()`` is $[W^1, \\ldots, W^L, b^1, \\ldots, b^L]$, the network's own arrays, and
+    ``gradient(X, Y)`` the gradient of the cost in the same order.
     """
 
     def __init__(
         self,
         sizes: Sequence[int],
-        activation: str = "sigmoid",
-        output_activation: str | None = None,
-        loss: str = "quadratic",
+        activation: str | activations.Activation = "sigmoid",
+        output_activation: str | activations.Activation | None = None,
+        loss: str | losses.Loss = "quadratic",
         init: str | initializers.Init = "normal",
         seed: int | np.random.Generator | None = None,
     ) -> None:
@@ -47,8 +51,10 @@ class Network:
         self.sizes = sizes
         self.activation = activations.get(activation)
         self.output_activation = activations.get(output_activation or activation)
-        if self.activation.name == "softmax":
-            raise ValueError("softmax is an output activation; pick another hidden activation")
+        if not self.activation.elementwise:
+            raise ValueError(
+                f"{self.activation.name} is an output activation; pick another hidden activation"
+            )
         self.loss = losses.get(loss)
         losses.check_pair(self.loss, self.output_activation)
         self.rng = np.random.default_rng(seed)
@@ -65,9 +71,9 @@ class Network:
         cls,
         weights: Sequence[np.ndarray],
         biases: Sequence[np.ndarray],
-        activation: str = "sigmoid",
-        output_activation: str | None = None,
-        loss: str = "quadratic",
+        activation: str | activations.Activation = "sigmoid",
+        output_activation: str | activations.Activation | None = None,
+        loss: str | losses.Loss = "quadratic",
         seed: int | np.random.Generator | None = None,
     ) -> "Network":
         r"""A network with the given $W^l$ (n_in, n_out) and $b^l$ (n_out,), copied as floats."""
@@ -97,16 +103,20 @@ class Network:
             f"output_activation={self.output_activation.name!r}, loss={self.loss.name!r})"
         )
 
-    @property
-    def num_layers(self) -> int:
-        """The number of layers, the input layer included."""
-        return len(self.sizes)
+    def layer_activations(self) -> list[activations.Activation]:
+        r"""$\sigma$ of each weight layer $l = 1, \ldots, L$: the hidden one, then the output's."""
+        return [self.activation] * (len(self.weights) - 1) + [self.output_activation]
+
+    def parameters(self) -> list[np.ndarray]:
+        r"""$[W^1, \ldots, W^L, b^1, \ldots, b^L]$: the network's own arrays, not copies, so an
+        optimizer that updates them in place updates the network."""
+        return self.weights + self.biases
 
     def feedforward(self, X: np.ndarray) -> np.ndarray:
         r"""The output $a^L$ for a batch ``X`` (n, sizes[0]); returns (n, sizes[-1])."""
         a = self.check_inputs(X)
-        for l, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            a = self._sigma(l).fn(a @ W + b)
+        for sigma, W, b in zip(self.layer_activations(), self.weights, self.biases, strict=True):
+            a = sigma.fn(a @ W + b)
         return a
 
     def backprop(
@@ -115,6 +125,8 @@ class Network:
         Y: np.ndarray,
         dropout: float = 0.0,
         rng: np.random.Generator | None = None,
+        *,
+        checked: bool = False,
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         r"""The gradient of the mean cost over the batch: ``(nabla_b, nabla_w)``.
 
@@ -122,33 +134,34 @@ class Network:
         labels. ``nabla_b[l]`` and ``nabla_w[l]`` have the shapes of ``biases[l]`` and
         ``weights[l]``. With ``dropout`` = p > 0, each hidden unit is dropped with
         probability p (inverted dropout, masks drawn from ``rng``, default ``self.rng``).
+        ``checked=True`` says that ``X`` and ``Y`` are already what ``check_inputs`` and
+        ``check_targets`` return, and skips the checks: the hot path of training.
         """
-        X = self.check_inputs(X)
-        return self._backprop(X, self.check_targets(Y, len(X)), dropout, rng or self.rng)
-
-    def _backprop(
-        self, X: np.ndarray, Y: np.ndarray, dropout: float, rng: np.random.Generator
-    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """``backprop`` for inputs already checked: the hot path of training."""
+        if not checked:
+            X = _nonempty(self.check_inputs(X), "backprop")
+            Y = self.check_targets(Y, len(X))
         # At batch size 10 a NumPy call on these small arrays costs about as much as its
         # arithmetic, so this path keeps the calls few: benchmarks/README.md counts them.
+        rng = rng or self.rng
+        sigmas = self.layer_activations()
         L = len(self.weights)
         acts, sigma_primes, masks = [X], [], []
-        for l in range(L):
-            sigma = self._sigma(l)
+        for l, sigma in enumerate(sigmas):
             z = acts[-1] @ self.weights[l] + self.biases[l]
             a = sigma.fn(z)
             if l < L - 1:
-                # For the sigmoid, sigma'(z) = a (1 - a) reuses a instead of a second e^{-z}.
-                sigma_primes.append(a * (1.0 - a) if sigma.name == "sigmoid" else sigma.prime(z))
+                # sigma'(z) from a, when there is a formula, spares a second pass over z.
+                from_a = sigma.prime_from_output
+                sigma_primes.append(from_a(a) if from_a else sigma.prime(z))
                 if dropout > 0.0:
                     masks.append(dropout_mask(a.shape, dropout, rng))
                     a = a * masks[-1]
             acts.append(a)
 
         # z and a are now z^L and a^L; the loss calls prime(z^L) only if its delta needs it.
-        output = self.output_activation
-        prime = (lambda z: a * (1.0 - a)) if output.name == "sigmoid" else output.prime
+        output = sigmas[-1]
+        from_a = output.prime_from_output
+        prime = (lambda z: from_a(a)) if from_a else output.prime
         # The cost is a mean over the batch, so every delta carries a factor 1/n.
         delta = self.loss.delta(z, a, Y, prime) / len(X)
         nabla_b: list[np.ndarray] = [np.empty(0)] * L
@@ -162,18 +175,34 @@ class Network:
                     delta *= masks[l - 1]
         return nabla_b, nabla_w
 
+    def gradient(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        dropout: float = 0.0,
+        rng: np.random.Generator | None = None,
+        *,
+        checked: bool = False,
+    ) -> list[np.ndarray]:
+        r"""$[\nabla_{W^1} C, \ldots, \nabla_{W^L} C, \nabla_{b^1} C, \ldots, \nabla_{b^L} C]$,
+        in the order of ``parameters()``; the arguments are those of ``backprop``."""
+        nabla_b, nabla_w = self.backprop(X, Y, dropout, rng, checked=checked)
+        return nabla_w + nabla_b
+
     def cost(self, X: np.ndarray, Y: np.ndarray) -> float:
         """The mean cost $C$ over the batch (no regularization term)."""
-        X = self.check_inputs(X)
+        X = _nonempty(self.check_inputs(X), "cost")
         return self.loss.fn(self.feedforward(X), self.check_targets(Y, len(X)))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Class labels (n,): the argmax of the output, or output > threshold for one unit
-        (0.5 for sigmoid and identity outputs, 0 for tanh)."""
-        a = self.feedforward(X)
+        """Class labels (n,) for the batch ``X``: see ``labels``."""
+        return self.labels(self.feedforward(X))
+
+    def labels(self, a: np.ndarray) -> np.ndarray:
+        """Class labels (n,) from outputs ``a`` (n, sizes[-1]): the argmax, or for one unit
+        whether ``a`` exceeds the output activation's ``threshold`` (0.5 for sigmoid)."""
         if a.shape[1] == 1:
-            threshold = 0.0 if self.output_activation.name == "tanh" else 0.5
-            return (a[:, 0] > threshold).astype(np.int64)
+            return (a[:, 0] > self.output_activation.threshold).astype(np.int64)
         return np.argmax(a, axis=1)
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
@@ -181,7 +210,7 @@ class Network:
         y = np.asarray(y)
         if y.ndim == 2:
             y = np.argmax(y, axis=1) if y.shape[1] > 1 else y[:, 0]
-        labels = self.predict(X)
+        labels = self.predict(_nonempty(self.check_inputs(X), "accuracy"))
         if y.shape != labels.shape:
             raise ValueError(f"y must hold {len(labels)} labels, got shape {y.shape}")
         return float(np.mean(labels == y))
@@ -218,7 +247,7 @@ class Network:
                     f"labels must lie in 0..{k - 1} for {k} output units, "
                     f"got values from {Y.min()} to {Y.max()}"
                 )
-            Y = np.eye(k)[Y]
+            Y = one_hot(Y, k)
         elif Y.ndim == 1:
             Y = Y.reshape(-1, 1)
         Y = Y.astype(float, copy=False)
@@ -230,6 +259,9 @@ class Network:
             raise ValueError("Y contains NaN or infinite values")
         return Y
 
-    def _sigma(self, l: int) -> activations.Activation:
-        """The activation of weight layer ``l`` (0-based)."""
-        return self.output_activation if l == len(self.weights) - 1 else self.activation
+
+def _nonempty(X: np.ndarray, what: str) -> np.ndarray:
+    """``X`` if it holds a sample; a mean over no samples is undefined."""
+    if len(X) == 0:
+        raise ValueError(f"{what} needs at least one sample: X has shape {X.shape}")
+    return X

@@ -53,9 +53,10 @@ def plot_history(
     unknown = set(metrics) - {"loss", "accuracy"}
     if not metrics or unknown:
         raise ValueError(f"metrics must be 'loss' and/or 'accuracy', got {metrics}")
+    axs: list[Axes]
     if ax is None:
-        _, axs = plt.subplots(1, len(metrics), figsize=(5.0 * len(metrics), 3.5), squeeze=False)
-        axs = list(axs[0])
+        _, grid = plt.subplots(1, len(metrics), figsize=(5.0 * len(metrics), 3.5), squeeze=False)
+        axs = list(grid[0])
     else:
         axs = [ax] if isinstance(ax, Axes) else list(ax)
     if len(axs) != len(metrics):
@@ -67,7 +68,7 @@ def plot_history(
             return None
         return np.asarray(values, dtype=float)
 
-    for metric, ax in zip(metrics, axs, strict=True):
+    for metric, axis in zip(metrics, axs, strict=True):
         for prefix, label, color, style in [
             ("train", "training", OKABE_ITO[0], "-"),
             ("val", "validation", OKABE_ITO[1], "--"),
@@ -82,11 +83,11 @@ def plot_history(
                 raise ValueError(
                     f"{prefix}_{metric} has {len(values)} values but there are {len(epochs)} epochs"
                 )
-            ax.plot(epochs, values, style, marker=".", color=color, label=label)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        if ax.get_lines():
-            ax.legend()
+            axis.plot(epochs, values, style, marker=".", color=color, label=label)
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(metric)
+        if axis.get_lines():
+            axis.legend()
     return axs
 
 
@@ -127,7 +128,8 @@ def plot_decision_regions(
     )
     for c in range(k):
         ax.scatter(
-            *X[y == c].T,
+            X[y == c, 0],
+            X[y == c, 1],
             color=colors[c],
             marker=MARKERS[c % len(MARKERS)],
             s=20,
@@ -215,7 +217,7 @@ def plot_loss_2d(
             raise ValueError(f"log_levels needs levels to be a number of lines, got {levels!r}")
         if not np.any(Z > 0):
             raise ValueError("log_levels needs J > 0 somewhere in the window")
-        levels = np.geomspace(Z[Z > 0].min(), Z.max(), levels)
+        levels = list(np.geomspace(Z[Z > 0].min(), Z.max(), levels))
 
     ax = _axes(ax, figsize=(6.0, 5.0))
     ax.contour(W1, W2, Z, levels=levels, cmap="viridis", linewidths=0.8)
@@ -264,8 +266,8 @@ def plot_activation(
 ) -> Axes:
     """An activation $\\sigma(z)$ and its derivative $\\sigma'(z)$ for z in ``zlim``."""
     act = activations.get(name_or_activation)
-    if act.name == "softmax":
-        raise ValueError("softmax is not elementwise; plot_activation draws elementwise ones")
+    if not act.elementwise:
+        raise ValueError(f"{act.name} is not elementwise; plot_activation draws elementwise ones")
     z = np.linspace(zlim[0], zlim[1], 400)
     ax = _axes(ax)
     ax.axhline(0.0, color="grey", linewidth=0.5)

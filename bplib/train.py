@@ -9,6 +9,7 @@ $$\nabla_W C = \frac{1}{m}\sum_{x \in \text{batch}} \nabla_W C_x
 with $n$ the size of the training set; the penalty terms apply to weights, never biases.
 """
 
+import itertools
 import math
 import time
 from collections.abc import Sequence
@@ -35,7 +36,8 @@ class History:
     classes (integer labels, one-hot rows, or 0/1 for a single output unit). A quantity not
     measured (not a class, no validation set, not in ``monitor``) is NaN. ``seconds`` is the
     wall time of the epoch's steps, ``eta`` its learning rate. ``best_epoch`` has the lowest
-    validation loss (training loss without a validation set; None when loss is not monitored).
+    validation data term, the cost without the penalty (the training one without a validation
+    set; None when loss is not monitored).
     """
 
     epoch: list[int] = field(default_factory=list)
@@ -53,13 +55,17 @@ class History:
             getattr(self, name).append(value)
 
 
+ETA = 3.0  # the learning rate when none is given, Nielsen's for MNIST
+
+
 def train(
     net: Network,
     X: np.ndarray,
     y: np.ndarray,
+    *,
     epochs: int = 30,
     batch_size: int | None = 10,
-    eta: float = 3.0,
+    eta: float | None = None,
     optimizer: str | optim.Optimizer | None = None,
     schedule: optim.Schedule | None = None,
     lmbda_l2: float = 0.0,
@@ -80,9 +86,12 @@ def train(
 
     - ``batch_size``: 1 is SGD, None (or >= n) is full-batch gradient descent, which is not
       shuffled since the order cannot change the mean gradient.
-    - ``optimizer``: None is plain gradient descent, a name (see ``optim.get``) is made with
-      ``eta``, an object with ``.eta`` and ``.step(params, grads)`` is used as it is (its own
-      ``eta``). ``schedule(t)`` sets ``optimizer.eta`` before epoch t + 1.
+    - ``eta``, ``optimizer``, ``schedule``: one learning rate $\eta$, which may be given in
+      more than one of them as long as they agree (else a ValueError): ``eta`` (default
+      ``ETA`` = 3.0 when none is given), an optimizer object's own ``.eta``, or ``schedule(0)``.
+      ``optimizer``: None is plain gradient descent, a name (see ``optim.get``) is made with
+      that $\eta$, an object with ``.eta`` and ``.step(params, grads)`` is used as it is.
+      ``schedule(t)`` sets ``optimizer.eta`` before epoch t + 1.
     - ``lmbda_l2``, ``lmbda_l1``: weight decay $\frac{\lambda}{n}W$ and
       $\frac{\lambda}{n}\mathrm{sgn}(W)$ added to $\nabla_W C$. ``dropout``: probability of
       dropping a hidden unit during training (never when evaluating). ``clip_norm``: the
@@ -90,9 +99,10 @@ def train(
     - ``validation``: ``(X_val, y_val)``, evaluated after every epoch.
     - Stops after ``epochs``; or when the training loss falls below ``min_loss``; or when no
       weight or bias moved more than ``min_update`` during an epoch; or, with ``patience``,
-      when the validation loss has not improved for ``patience`` epochs.
-      ``History.stopped_because`` says which. With ``patience`` and ``restore_best``, the
-      network ends with the weights of ``History.best_epoch``, whatever stopped it.
+      when the validation data term (the cost without the penalty) has not improved for
+      ``patience`` epochs. ``History.stopped_because`` says which. With ``patience`` and
+      ``restore_best``, the network ends with the weights of ``History.best_epoch``, whatever
+      stopped it.
     - ``seed`` seeds the one generator for shuffling and dropout masks.
     - ``monitor``: which of "loss" and "accuracy" to measure after each epoch.
 
@@ -115,17 +125,13 @@ def train(
         )
     if min_loss is not None and "loss" not in monitor:
         raise ValueError("min_loss needs 'loss' in monitor")
-    if optimizer is None or isinstance(optimizer, str):
-        optimizer = optim.get(optimizer or "gd", eta=eta)
+    optimizer = _optimizer(optimizer, eta, schedule)
 
     rng = np.random.default_rng(seed)
-    params = net.weights + net.biases  # the same arrays: the optimizer updates the network
-    shuffled = shuffle and batch_size < n
-    # One buffer each, refilled in the shuffled order every epoch, so slices are contiguous.
-    Xs, Ys = (np.empty_like(X), np.empty_like(Y)) if shuffled else (X, Y)
-
+    params = net.parameters()  # the network's own arrays: the optimizer updates the network
+    epoch_of = _Epoch(net, params, optimizer, X, Y, batch_size, shuffle and batch_size < n, rng)
+    best = _Best(keep_params=patience is not None and restore_best)
     history = History()
-    best_loss, best_params = math.inf, None
     with (
         np.errstate(over="ignore", invalid="ignore"),
         tqdm(range(1, epochs + 1), disable=not progress, unit="epoch") as bar,
@@ -133,55 +139,30 @@ def train(
         for epoch in bar:
             if schedule is not None:
                 optimizer.eta = schedule(epoch - 1)
-            if shuffled:
-                perm = rng.permutation(n)
-                # perm is a valid index; mode="clip" skips the bounds check, which with out=
-                # would cost a temporary copy of X
-                np.take(X, perm, axis=0, out=Xs, mode="clip")
-                np.take(Y, perm, axis=0, out=Ys, mode="clip")
-            if min_update is not None:
-                before = [p.copy() for p in params]
-
-            start_time = time.perf_counter()
-            for start in range(0, n, batch_size):
-                stop = start + batch_size
-                nabla_b, nabla_w = net._backprop(Xs[start:stop], Ys[start:stop], dropout, rng)
-                if lmbda_l2:
-                    for W, nw in zip(net.weights, nabla_w, strict=True):
-                        nw += regularization.l2_gradient(W, lmbda_l2, n)
-                if lmbda_l1:
-                    for W, nw in zip(net.weights, nabla_w, strict=True):
-                        nw += regularization.l1_gradient(W, lmbda_l1, n)
-                grads = nabla_w + nabla_b
-                if clip_norm is not None:
-                    grads, _ = regularization.clip_by_norm(grads, clip_norm)
-                optimizer.step(params, grads)
-            seconds = time.perf_counter() - start_time
+            before = [p.copy() for p in params] if min_update is not None else []
+            seconds = epoch_of.run(lmbda_l2, lmbda_l1, dropout, clip_norm)
 
             penalty = _penalty(net, lmbda_l2, lmbda_l1, n)
-            loss, accuracy = _evaluate(net, X, Y, penalty, monitor)
+            loss, accuracy = _evaluate(net, X, Y, monitor)
             val_loss, val_accuracy = (
-                _evaluate(net, X_val, Y_val, penalty, monitor)
+                _evaluate(net, X_val, Y_val, monitor)
                 if validation is not None
                 else (math.nan, math.nan)
             )
             history._append(
                 epoch=epoch,
-                train_loss=loss,
+                train_loss=loss + penalty,
                 train_accuracy=accuracy,
-                val_loss=val_loss,
+                val_loss=val_loss + penalty,
                 val_accuracy=val_accuracy,
                 seconds=seconds,
                 eta=optimizer.eta,
             )
-            _check_finite(net, loss, monitor, epoch, optimizer.eta)
+            _check_finite(net, loss + penalty, monitor, epoch, optimizer.eta)
             bar.set_postfix(_postfix(history))
 
-            watched = val_loss if validation is not None else loss
-            if watched < best_loss:
-                best_loss, history.best_epoch = watched, epoch
-                if patience is not None and restore_best:
-                    best_params = [p.copy() for p in params]
+            best.update(val_loss if validation is not None else loss, epoch, params)
+            history.best_epoch = best.epoch
             update = (
                 max(float(np.max(np.abs(p - q))) for p, q in zip(params, before, strict=True))
                 if min_update is not None
@@ -194,16 +175,102 @@ def train(
         else:  # no break: every epoch ran
             history.stopped_because = f"it reached the maximum of {epochs} epochs"
 
-    if best_params is not None:
-        for p, best in zip(params, best_params, strict=True):
-            np.copyto(p, best)
+    if best.params is not None:
+        for p, kept in zip(params, best.params, strict=True):
+            np.copyto(p, kept)
         history.stopped_because += f"; restored the weights of epoch {history.best_epoch}"
     return history
 
 
+def _optimizer(
+    optimizer: str | optim.Optimizer | None, eta: float | None, schedule: optim.Schedule | None
+) -> optim.Optimizer:
+    r"""The optimizer to train with, after checking that every $\eta$ given is the same one."""
+    given = [] if eta is None else [("eta", eta)]
+    if optimizer is not None and not isinstance(optimizer, str):
+        given.append((f"the optimizer's eta ({optimizer!r})", optimizer.eta))
+    if schedule is not None:
+        given.append(("the schedule's eta at t = 0", schedule(0)))
+    for (name, value), (other, other_value) in itertools.pairwise(given):
+        if not math.isclose(value, other_value, rel_tol=1e-12):
+            raise ValueError(
+                f"two learning rates: {name} = {value:g} but {other} = {other_value:g}; "
+                "give eta in one place, or make them agree"
+            )
+    if optimizer is not None and not isinstance(optimizer, str):
+        return optimizer
+    return optim.get(optimizer or "gd", eta=given[0][1] if given else ETA)
+
+
+class _Epoch:
+    """One epoch of steps: shuffle, cut into batches, one optimizer step per batch."""
+
+    def __init__(
+        self,
+        net: Network,
+        params: list[np.ndarray],
+        optimizer: optim.Optimizer,
+        X: np.ndarray,
+        Y: np.ndarray,
+        batch_size: int,
+        shuffled: bool,
+        rng: np.random.Generator,
+    ) -> None:
+        self.net, self.params, self.optimizer = net, params, optimizer
+        self.X, self.Y, self.batch_size, self.shuffled, self.rng = X, Y, batch_size, shuffled, rng
+        # One buffer each, refilled in the shuffled order every epoch, so slices are contiguous.
+        self.Xs, self.Ys = (np.empty_like(X), np.empty_like(Y)) if shuffled else (X, Y)
+
+    def run(
+        self, lmbda_l2: float, lmbda_l1: float, dropout: float, clip_norm: float | None
+    ) -> float:
+        """Train one epoch; return the seconds of its steps (the shuffle left out)."""
+        net, n, L = self.net, len(self.X), len(self.net.weights)
+        if self.shuffled:
+            perm = self.rng.permutation(n)
+            # perm is a valid index; mode="clip" skips the bounds check, which with out=
+            # would cost a temporary copy of X
+            np.take(self.X, perm, axis=0, out=self.Xs, mode="clip")
+            np.take(self.Y, perm, axis=0, out=self.Ys, mode="clip")
+        start_time = time.perf_counter()
+        for start in range(0, n, self.batch_size):
+            stop = start + self.batch_size
+            grads = net.gradient(
+                self.Xs[start:stop], self.Ys[start:stop], dropout, self.rng, checked=True
+            )
+            # grads[:L] are the weights' (parameters() order); the penalties decay weights only.
+            if lmbda_l2:
+                for W, nw in zip(net.weights, grads[:L], strict=True):
+                    nw += regularization.l2_gradient(W, lmbda_l2, n)
+            if lmbda_l1:
+                for W, nw in zip(net.weights, grads[:L], strict=True):
+                    nw += regularization.l1_gradient(W, lmbda_l1, n)
+            if clip_norm is not None:
+                grads, _ = regularization.clip_by_norm(grads, clip_norm)
+            self.optimizer.step(self.params, grads)
+        return time.perf_counter() - start_time
+
+
+@dataclass
+class _Best:
+    """The epoch with the lowest watched loss so far, and its parameters if kept."""
+
+    keep_params: bool
+    loss: float = math.inf
+    epoch: int | None = None
+    params: list[np.ndarray] | None = None
+
+    def update(self, loss: float, epoch: int, params: list[np.ndarray]) -> None:
+        """Take ``epoch`` as the best when its ``loss`` is lower (a NaN loss never is)."""
+        if loss < self.loss:
+            self.loss, self.epoch = loss, epoch
+            if self.keep_params:
+                self.params = [p.copy() for p in params]
+
+
 def _check_arguments(
     epochs: int,
-    batch_size: int,
+    batch_size: int | None,
     dropout: float,
     lmbda_l2: float,
     lmbda_l1: float,
@@ -217,9 +284,9 @@ def _check_arguments(
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
-    for name, value in [("lmbda_l2", lmbda_l2), ("lmbda_l1", lmbda_l1)]:
-        if not value >= 0.0:
-            raise ValueError(f"{name} must be >= 0, got {value}")
+    for name, rate in [("lmbda_l2", lmbda_l2), ("lmbda_l1", lmbda_l1)]:
+        if not rate >= 0.0:
+            raise ValueError(f"{name} must be >= 0, got {rate}")
     if clip_norm is not None and not clip_norm > 0.0:
         raise ValueError(f"clip_norm must be > 0, got {clip_norm}")
     unknown = set(monitor) - {"loss", "accuracy"}
@@ -262,21 +329,17 @@ def _penalty(net: Network, lmbda_l2: float, lmbda_l1: float, n: int) -> float:
 
 
 def _evaluate(
-    net: Network, X: np.ndarray, Y: np.ndarray, penalty: float, monitor: Sequence[str]
+    net: Network, X: np.ndarray, Y: np.ndarray, monitor: Sequence[str]
 ) -> tuple[float, float]:
-    """(loss + penalty, accuracy) from one feedforward; NaN for what is not measured."""
+    """(data term of the cost, accuracy) from one feedforward; NaN for what is not measured."""
     if not monitor:
         return math.nan, math.nan
     a = net.feedforward(X)
-    loss = net.loss.fn(a, Y) + penalty if "loss" in monitor else math.nan
+    loss = net.loss.fn(a, Y) if "loss" in monitor else math.nan
     accuracy = math.nan
     if "accuracy" in monitor and _is_class(Y):
-        if Y.shape[1] > 1:
-            accuracy = float(np.mean(np.argmax(a, axis=1) == np.argmax(Y, axis=1)))
-        else:
-            # net.predict knows the threshold of a single output unit; this costs a second
-            # feedforward, but single-output sets are small.
-            accuracy = net.accuracy(X, Y)
+        # Y holds classes, so the rule that labels outputs labels the targets too.
+        accuracy = float(np.mean(net.labels(a) == net.labels(Y)))
     return loss, accuracy
 
 
