@@ -9,6 +9,7 @@ a plain attribute: a schedule may change it between steps.
 A schedule maps $t$, the number of epochs already done ($t = 0$ for the first), to $\eta_t$.
 """
 
+import inspect
 import math
 from collections.abc import Callable
 
@@ -27,7 +28,11 @@ class Optimizer:
         self.state: list[tuple[np.ndarray, ...]] | None = None
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(eta={self.eta:g})"
+        # The hyperparameters are the constructor's arguments kept as attributes of their name
+        # (a subclass that keeps one under another name just leaves it out).
+        names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        args = ", ".join(f"{k}={getattr(self, k):g}" for k in names if hasattr(self, k))
+        return f"{type(self).__name__}({args})"
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Update ``params`` in place from ``grads``."""
@@ -71,9 +76,6 @@ class Momentum(Optimizer):
         _check_fraction("mu", mu)
         self.mu = mu
 
-    def __repr__(self) -> str:
-        return f"Momentum(eta={self.eta:g}, mu={self.mu:g})"
-
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         if self.state is None:
             self.state = self._start(params, grads, 1)
@@ -93,9 +95,6 @@ class Nesterov(Momentum):
     $$v \leftarrow \mu v - \eta \nabla C(\tilde w), \qquad
     \tilde w \leftarrow \tilde w + \mu v - \eta \nabla C(\tilde w).$$
     """
-
-    def __repr__(self) -> str:
-        return f"Nesterov(eta={self.eta:g}, mu={self.mu:g})"
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         if self.state is None:
@@ -120,24 +119,14 @@ class RMSProp(Optimizer):
             raise ValueError(f"eps must be > 0, got {eps}")
         self.rho, self.eps = rho, eps
 
-    def __repr__(self) -> str:
-        return f"RMSProp(eta={self.eta:g}, rho={self.rho:g}, eps={self.eps:g})"
-
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         if self.state is None:
-            # r, and scratch space so a step allocates nothing
-            self.state = self._start(params, grads, 2)
+            self.state = self._start(params, grads, 1)
         eta, rho, eps = self.eta, self.rho, self.eps
-        for p, g, (r, tmp) in zip(params, grads, self.state, strict=True):
+        for p, g, (r,) in zip(params, grads, self.state, strict=True):
             r *= rho
-            np.square(g, out=tmp)
-            tmp *= 1.0 - rho
-            r += tmp
-            np.sqrt(r, out=tmp)
-            tmp += eps
-            np.divide(g, tmp, out=tmp)
-            tmp *= eta
-            p -= tmp
+            r += (1.0 - rho) * g**2
+            p -= eta * (g / (np.sqrt(r) + eps))
 
 
 class Adam(Optimizer):
@@ -147,11 +136,6 @@ class Adam(Optimizer):
     v \leftarrow \beta_2 v + (1 - \beta_2)(\nabla C)^2,$$
     $$\hat m = m / (1 - \beta_1^t), \qquad \hat v = v / (1 - \beta_2^t), \qquad
     w \leftarrow w - \eta\, \hat m / (\sqrt{\hat v} + \epsilon).$$
-
-    The bias correction is folded into two scalars, as in the paper:
-    $w \leftarrow w - \eta_t m / (\sqrt{v} + \epsilon_t)$ with
-    $\eta_t = \eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)$ and
-    $\epsilon_t = \epsilon \sqrt{1 - \beta_2^t}$.
     """
 
     def __init__(
@@ -165,33 +149,20 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.t = 0
 
-    def __repr__(self) -> str:
-        return (
-            f"Adam(eta={self.eta:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g})"
-        )
-
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         if self.state is None:
-            # m, v, and scratch space so a step allocates nothing
-            self.state = self._start(params, grads, 3)
-        beta1, beta2 = self.beta1, self.beta2
+            self.state = self._start(params, grads, 2)
+        eta, beta1, beta2, eps = self.eta, self.beta1, self.beta2, self.eps
         self.t += 1
-        root = math.sqrt(1.0 - beta2**self.t)
-        eta_t = self.eta * root / (1.0 - beta1**self.t)
-        eps_t = self.eps * root
-        for p, g, (m, v, tmp) in zip(params, grads, self.state, strict=True):
+        t = self.t
+        for p, g, (m, v) in zip(params, grads, self.state, strict=True):
             m *= beta1
-            np.multiply(g, 1.0 - beta1, out=tmp)
-            m += tmp
+            m += (1.0 - beta1) * g
             v *= beta2
-            np.square(g, out=tmp)
-            tmp *= 1.0 - beta2
-            v += tmp
-            np.sqrt(v, out=tmp)
-            tmp += eps_t
-            np.divide(m, tmp, out=tmp)
-            tmp *= eta_t
-            p -= tmp
+            v += (1.0 - beta2) * g**2
+            m_hat = m / (1.0 - beta1**t)
+            v_hat = v / (1.0 - beta2**t)
+            p -= eta * (m_hat / (np.sqrt(v_hat) + eps))
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
@@ -204,8 +175,16 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 }
 
 
-def get(name: str, **kwargs: float) -> Optimizer:
-    """A new optimizer called ``name``, e.g. ``get("adam", eta=0.001)``."""
+def get(name: str | Optimizer, **kwargs: float) -> Optimizer:
+    """A new optimizer called ``name``, e.g. ``get("adam", eta=0.001)``; an ``Optimizer`` is
+    passed through (it has its hyperparameters already, so ``kwargs`` must be empty)."""
+    if isinstance(name, Optimizer):
+        if kwargs:
+            raise ValueError(
+                f"got the optimizer {name!r} and also {', '.join(sorted(kwargs))}; "
+                "pass a name with hyperparameters, or an optimizer alone"
+            )
+        return name
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; expected one of {sorted(OPTIMIZERS)}")
     return OPTIMIZERS[name](**kwargs)
