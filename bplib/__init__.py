@@ -1,3 +1,5 @@
 """bplib: the small NumPy library behind the backpropagation course."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("bplib")  # pyproject.toml is the one place the version is written
