@@ -5,11 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bplib.checks.feedback import CheckFailed, call, compare, exercise, fail
-
-
-def _central(J: Callable[[float], float], w: float, h: float) -> float:
-    return (J(w + h) - J(w - h)) / (2 * h)
+from bplib.checks.feedback import CheckFailed, Tolerance, call, compare, exercise, fail, unchanged
 
 
 def _derivative_causes(J: Callable[[float], float], w: float, h: float) -> list:
@@ -51,8 +47,7 @@ def numerical_derivative(numerical_derivative: Callable, seed: int = 0) -> None:
             got,
             12.0 + h**2,
             f"numerical_derivative(J, 2.0, h={h}) for J(w) = w**3",
-            rtol=1e-9,
-            atol=1e-9,
+            Tolerance(1e-9, 1e-9),
             causes=_derivative_causes(cube, 2.0, h)
             + [(12.0 + 1e-10, "the argument h was ignored: use the h you are given")],
         )
@@ -75,8 +70,7 @@ def numerical_derivative(numerical_derivative: Callable, seed: int = 0) -> None:
                 got,
                 exact,
                 f"numerical_derivative(J, {w:.4f}, h={h}) for J(w) = {desc}",
-                rtol=1e-7,
-                atol=1e-8,
+                Tolerance(1e-7, 1e-8),
                 causes=_derivative_causes(J, w, h),
             )
 
@@ -172,11 +166,13 @@ def gradient_descent(gradient_descent: Callable, seed: int = 0) -> None:
             f"max_iters = {max_iters}, cost_tol = {cost_tol:g}, step_tol = {step_tol:g}"
         )
         w0_given = np.array(w0, dtype=float) if np.ndim(w0) else float(w0)
-        result = call(gradient_descent, J, grad, w0_given, *args, what=f"gradient_descent({what})")
-        if np.ndim(w0) and not np.array_equal(w0_given, w0):
-            fail(
-                f"{what}: the caller's w0 was changed in place; start from a copy, "
-                "w = np.array(w0, dtype=float)"
+        changed = (
+            f"{what}: the caller's w0 was changed in place; start from a copy, "
+            "w = np.array(w0, dtype=float)"
+        )
+        with unchanged(lambda w0_given=w0_given: [w0_given], changed):
+            result = call(
+                gradient_descent, J, grad, w0_given, *args, what=f"gradient_descent({what})"
             )
         if not isinstance(result, tuple) or len(result) != 2:
             fail(f"{what}: expected a pair (path, reason), got {type(result).__name__}")
@@ -186,8 +182,7 @@ def gradient_descent(gradient_descent: Callable, seed: int = 0) -> None:
             path,
             expected,
             f"the path for {what}",
-            rtol=1e-9,
-            atol=1e-12,
+            Tolerance(1e-9, 1e-12),
             causes=_path_causes(J, grad, w0, args, expected, expected_reason),
         )
         if reason != expected_reason:
@@ -279,7 +274,7 @@ def best_learning_rate(best_learning_rate: Callable, seed: int = 0) -> None:
             ),
         ]
         try:
-            compare(got, expected, what, rtol=1e-6, atol=0.0, causes=causes)
+            compare(got, expected, what, Tolerance(1e-6, 0.0), causes=causes)
         except CheckFailed as e:
             if np.size(got) != 1 or not np.isfinite(got):
                 raise

@@ -12,7 +12,7 @@ import numpy as np
 
 from bplib import activations
 from bplib.activations import sigmoid
-from bplib.checks.feedback import call, compare, exercise, fail
+from bplib.checks.feedback import Tolerance, call, compare, exercise, fail, unchanged
 
 WORKED = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
 
@@ -26,16 +26,15 @@ def _inputs(seed: int, shape: tuple[int, ...]) -> list[tuple[str, np.ndarray]]:
     return [worked, (f"random z (seed {seed})", z)]
 
 
-def _call(fn: Callable, z: np.ndarray, *args, what: str):
+def _on_copy(fn: Callable, z: np.ndarray, *args, what: str):
     """Call ``fn(z, *args)`` on a copy of z and fail if it changed that copy."""
     given = z.copy()
-    got = call(fn, given, *args, what=what)
-    if not np.array_equal(given, z):
-        fail(
-            f"{what} changed its input z in place (e.g. z[z < 0] = 0); the caller's array must "
-            "stay as it was: compute a new array, e.g. with np.maximum or np.where"
-        )
-    return got
+    changed = (
+        f"{what} changed its input z in place (e.g. z[z < 0] = 0); the caller's array must "
+        "stay as it was: compute a new array, e.g. with np.maximum or np.where"
+    )
+    with unchanged(lambda: [given], changed):
+        return call(fn, given, *args, what=what)
 
 
 # --- sigmoid_prime ------------------------------------------------------------------------------
@@ -47,7 +46,7 @@ def sigmoid_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) 
     for label, z in _inputs(seed, shape):
         s = sigmoid(z)
         compare(
-            _call(fn, z, what=f"sigmoid_prime(z) on {label}"),
+            _on_copy(fn, z, what=f"sigmoid_prime(z) on {label}"),
             s * (1.0 - s),
             f"sigmoid_prime on {label}",
             causes=[
@@ -78,7 +77,7 @@ def tanh_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) -> 
     for label, z in _inputs(seed, shape):
         t = np.tanh(z)
         compare(
-            _call(fn, z, what=f"tanh_prime(z) on {label}"),
+            _on_copy(fn, z, what=f"tanh_prime(z) on {label}"),
             1.0 - t**2,
             f"tanh_prime on {label}",
             causes=[
@@ -123,7 +122,7 @@ def relu_family(
     for label, z in _inputs(seed, shape):
         positive = (z > 0).astype(float)
         compare(
-            _call(relu, z, what=f"relu(z) on {label}"),
+            _on_copy(relu, z, what=f"relu(z) on {label}"),
             np.maximum(z, 0.0),
             f"relu on {label}",
             causes=[
@@ -133,7 +132,7 @@ def relu_family(
             ],
         )
         compare(
-            _call(relu_prime, z, what=f"relu_prime(z) on {label}"),
+            _on_copy(relu_prime, z, what=f"relu_prime(z) on {label}"),
             positive,
             f"relu_prime on {label}",
             causes=[
@@ -156,7 +155,7 @@ def relu_family(
                     )
                 )
             compare(
-                _call(leaky_relu, z, *args, what=f"leaky_relu({call_args}) on {label}"),
+                _on_copy(leaky_relu, z, *args, what=f"leaky_relu({call_args}) on {label}"),
                 leaky,
                 f"leaky_relu({call_args}) on {label}",
                 causes=causes,
@@ -175,7 +174,9 @@ def relu_family(
                     )
                 )
             compare(
-                _call(leaky_relu_prime, z, *args, what=f"leaky_relu_prime({call_args}) on {label}"),
+                _on_copy(
+                    leaky_relu_prime, z, *args, what=f"leaky_relu_prime({call_args}) on {label}"
+                ),
                 np.where(z > 0, 1.0, a),
                 f"leaky_relu_prime({call_args}) on {label}",
                 causes=causes,
@@ -192,14 +193,14 @@ OVERFLOW = (
 )
 
 
-def _warned_call(fn: Callable, z: np.ndarray, what: str):
+def _warned_on_copy(fn: Callable, z: np.ndarray, what: str):
     """Call ``fn`` on z and fail, with the likely cause, if it raised a RuntimeWarning."""
     with (
         warnings.catch_warnings(record=True) as caught,
         np.errstate(over="warn", invalid="warn", divide="warn"),
     ):
         warnings.simplefilter("always")
-        got = _call(fn, z, what=what)
+        got = _on_copy(fn, z, what=what)
     runtime = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
     if runtime:
         cause = OVERFLOW
@@ -225,7 +226,7 @@ def stable_sigmoid(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5))
     ]
     for label, z in cases:
         what = f"stable_sigmoid(z) on {label}"
-        got = _warned_call(fn, z, what)
+        got = _warned_on_copy(fn, z, what)
         bad = ~np.isfinite(np.asarray(got, dtype=float))
         if np.shape(got) == z.shape and np.any(bad):
             fail(
@@ -238,8 +239,7 @@ def stable_sigmoid(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5))
             got,
             expected,
             f"stable_sigmoid on {label} (relative tolerance 1e-12)",
-            rtol=1e-12,
-            atol=0.0,
+            Tolerance(1e-12, 0.0),
             causes=[
                 (
                     1.0 - sigmoid(-z),

@@ -11,7 +11,7 @@ import numpy as np
 
 from bplib import activations, data
 from bplib.activations import sigmoid
-from bplib.checks.feedback import CheckFailed, call, compare, exercise, fail
+from bplib.checks.feedback import EXACT, call, compare, exercise, fail
 from bplib.network import Network
 
 ROW_FORM = (
@@ -20,14 +20,11 @@ ROW_FORM = (
 )
 
 
-def _call(fn: Callable, *args, what: str):
-    """``call``, with the row-form hint added when the exception is about shapes."""
-    try:
-        return call(fn, *args, what=what)
-    except CheckFailed as e:
-        if any(word in str(e) for word in ("matmul", "shape", "broadcast", "align")):
-            fail(f"{e}. {ROW_FORM}")
-        raise
+def _row_form(e: Exception) -> str:
+    """The row-form hint, when the exception is about shapes."""
+    if any(word in str(e) for word in ("matmul", "shape", "broadcast", "align")):
+        return f". {ROW_FORM}"
+    return ""
 
 
 def _layer(rng: np.random.Generator, n: int, n_in: int, n_out: int):
@@ -81,13 +78,14 @@ def layer_forward(fn: Callable, seed: int = 0, n: int = 5, n_in: int = 4, n_out:
         ),
     ]
     for label, (a, W, b), sigma in cases:
-        got = _call(
+        got = call(
             fn,
             a.copy(),
             W.copy(),
             b.copy(),
             sigma,
             what=f"layer_forward(a, W, b, sigma) on {label}",
+            hint=_row_form,
         )
         compare(
             got,
@@ -135,13 +133,14 @@ def network_forward(
     ]
     for label, X, weights, biases, sigma in cases:
         L = len(weights)
-        got = _call(
+        got = call(
             fn,
             X.copy(),
             [W.copy() for W in weights],
             [b.copy() for b in biases],
             sigma,
             what=f"network_forward(X, weights, biases, sigma) on {label}",
+            hint=_row_form,
         )
         if not isinstance(got, (list, tuple)):
             fail(
@@ -204,8 +203,7 @@ def count_parameters(fn: Callable, seed: int = 0) -> None:
             got,
             expected,
             what,
-            rtol=0.0,
-            atol=0.0,
+            EXACT,
             causes=[
                 (weights, "the biases are missing: every neuron after the input layer has one"),
                 (
@@ -255,8 +253,7 @@ def xor_network(fn: Callable, margin: float = 0.1, noise: float = 0.0, seed: int
     below ``margin`` at (0, 0) and (1, 1), above 1 - ``margin`` at (0, 1) and (1, 0). With
     ``noise`` > 0, 25 points around each corner (within ``noise``) must lie on its side of 0.5."""
     weights, biases = _check_shapes(call(fn, what="xor_network()"))
-    net = Network([2, 2, 1], seed=0)
-    net.weights, net.biases = weights, biases
+    net = Network.from_weights(weights, biases)
     X, y = data.xor()
     out = net.feedforward(X)[:, 0]
     if not np.all(np.isfinite(out)):

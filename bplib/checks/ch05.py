@@ -13,7 +13,7 @@ import numpy as np
 
 from bplib import gradcheck, losses
 from bplib.activations import sigmoid, sigmoid_prime
-from bplib.checks.feedback import CheckFailed, call, compare, exercise, fail
+from bplib.checks.feedback import CENTRAL_DIFFERENCES, call, compare, exercise, fail
 from bplib.network import Network
 
 TRANSPOSE_HINT = (
@@ -23,12 +23,9 @@ TRANSPOSE_HINT = (
 )
 
 
-def _call(fn: Callable, *args, what: str):
-    """``call`` with the shapes hint added to an exception's message."""
-    try:
-        return call(fn, *args, what=what)
-    except CheckFailed as e:
-        fail(f"{e}. {TRANSPOSE_HINT}")
+def _transpose_hint(e: Exception) -> str:
+    """The shapes hint, whatever the exception."""
+    return f". {TRANSPOSE_HINT}"
 
 
 # --- output_delta -------------------------------------------------------------------------------
@@ -90,12 +87,13 @@ def backprop_step(fn: Callable, seed: int = 0, n: int = 5, n_in: int = 4, n_out:
         ("the worked example (square W)", worked),
         (f"random inputs (seed {seed}, W of shape {(n_in, n_out)})", random),
     ]:
-        got = _call(
+        got = call(
             fn,
             delta_next.copy(),
             W_next.copy(),
             z.copy(),
             what=f"backprop_step(delta_next, W_next, z) on {label}",
+            hint=_transpose_hint,
         )
         back = delta_next @ W_next.T
         causes = [
@@ -156,8 +154,7 @@ def _backprop(weights, biases, X, Y, slip: str | None = None):
 
 def _numerical(weights, biases, X, Y):
     """(nabla_b, nabla_w) of the mean quadratic cost by central differences."""
-    net = Network([X.shape[1]] + [b.size for b in biases], seed=0)
-    net.weights, net.biases = [W.copy() for W in weights], [b.copy() for b in biases]
+    net = Network.from_weights(weights, biases)
     grads = [
         [gradcheck.numerical_gradient(lambda: net.cost(X, Y), p) for p in params]
         for params in (net.biases, net.weights)
@@ -202,9 +199,7 @@ def _check_structure(got, weights, label: str) -> tuple[list, list]:
 
 def _library(weights, biases, X, Y):
     """(nabla_b, nabla_w) from ``Network.backprop``."""
-    net = Network([X.shape[1]] + [b.size for b in biases], seed=0)
-    net.weights, net.biases = weights, biases
-    return net.backprop(X, Y)
+    return Network.from_weights(weights, biases).backprop(X, Y)
 
 
 def _case(sizes, n: int, rng: np.random.Generator):
@@ -243,13 +238,14 @@ def backprop(
         ),
     ]
     for label, (weights, biases, X, Y), reference in cases:
-        got = _call(
+        got = call(
             fn,
             [W.copy() for W in weights],
             [b.copy() for b in biases],
             X.copy(),
             Y.copy(),
             what=f"backprop(weights, biases, X, Y) on {label}",
+            hint=_transpose_hint,
         )
         nabla_b, nabla_w = _check_structure(got, weights, label)
         expected_b, expected_w = reference(weights, biases, X, Y)
@@ -265,7 +261,6 @@ def backprop(
                     got_g[l],
                     expected[l],
                     f"{name}[{l}] (layer {l + 1} of {L}, the {param}) on {label}",
-                    rtol=1e-5,
-                    atol=1e-8,
+                    CENTRAL_DIFFERENCES,
                     causes=[(wrong[index][l], SLIPS[slip]) for slip, wrong in slips.items()],
                 )

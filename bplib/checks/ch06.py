@@ -15,7 +15,7 @@ import numpy as np
 from bplib import gradcheck, losses
 from bplib.activations import sigmoid, sigmoid_prime
 from bplib.activations import softmax as stable_softmax
-from bplib.checks.feedback import call, compare, exercise, fail
+from bplib.checks.feedback import CENTRAL_DIFFERENCES, call, compare, exercise, fail
 from bplib.data import one_hot
 
 # --- cross_entropy ------------------------------------------------------------------------------
@@ -165,8 +165,7 @@ def log_likelihood_gradient(fn: Callable, seed: int = 0, n: int = 6, k: int = 4)
             got,
             _numerical(z, y),
             f"log_likelihood_gradient on {label} (compared with central differences)",
-            rtol=1e-5,
-            atol=1e-8,
+            CENTRAL_DIFFERENCES,
             causes=[
                 (
                     a - Y,

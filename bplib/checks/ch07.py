@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bplib import optim
-from bplib.checks.feedback import call, compare, exercise, fail
+from bplib.checks.feedback import call, compare_all, exercise, fail, unchanged
 
 # ---------------------------------------------------------------- minibatches
 
@@ -79,14 +79,13 @@ def _pass_epoch(fn: Callable, X: np.ndarray, y: np.ndarray, batch_size: int, see
     """One epoch with a generator seeded ``seed``: sizes, coverage, pairing, shuffling, and
     the caller's arrays untouched."""
     what = f"minibatches(X, y, batch_size={batch_size}, rng) with X {X.shape}"
-    X_before, y_before = X.copy(), y.copy()
-    batches = _epoch(fn, X, y, batch_size, np.random.default_rng(seed), what)
-    if not (np.array_equal(X, X_before) and np.array_equal(y, y_before)):
-        fail(
-            f"{what}: the caller's X or y was changed. Likely cause: shuffling in place "
-            "(rng.shuffle(X)); index with a permutation instead, X[perm], which makes a copy"
-        )
-    order = _order(X_before, y_before, batches, batch_size, what)
+    changed = (
+        f"{what}: the caller's X or y was changed. Likely cause: shuffling in place "
+        "(rng.shuffle(X)); index with a permutation instead, X[perm], which makes a copy"
+    )
+    with unchanged(lambda: (X, y), changed):
+        batches = _epoch(fn, X, y, batch_size, np.random.default_rng(seed), what)
+    order = _order(X, y, batches, batch_size, what)
     if len(X) > 1 and np.array_equal(order, np.arange(len(X))):
         fail(
             f"{what}: the samples come in their original order. Likely cause: no shuffle; "
@@ -180,17 +179,8 @@ def _step_checks(
     got = call(fn, *(x.copy() if isinstance(x, np.ndarray) else x for x in inputs), what=name)
     if not (isinstance(got, tuple | list) and len(got) == len(expected)):
         fail(f"{name} must return a tuple {tuple(labels)}, got {type(got).__name__} {got!r}")
-    # A slip matches only when every returned array matches it, so name the first such slip.
-    for wrong, cause in slips:
-        if all(
-            np.shape(g) == np.shape(s) and np.allclose(g, s, rtol=1e-6, atol=1e-9)
-            for g, s in zip(got, wrong, strict=True)
-        ) and not all(
-            np.allclose(e, s, rtol=1e-6, atol=1e-9) for e, s in zip(expected, wrong, strict=True)
-        ):
-            fail(f"{name} {where} is wrong. Likely cause: {cause}")
-    for label, g, e in zip(labels, got, expected, strict=True):
-        compare(g, e, f"{label} {where}")
+    whats = [f"{label} {where}" for label in labels]
+    compare_all(got, expected, whats, slips=slips, what=f"{name} {where}")
 
 
 @exercise("momentum_step")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bplib import gradcheck, regularization
-from bplib.checks.feedback import call, compare, exercise, fail
+from bplib.checks.feedback import call, compare, exercise, fail, unchanged
 
 # ---------------------------------------------------------------- l2_update
 
@@ -80,12 +80,10 @@ def l2_update(fn: Callable, seed: int = 0, shape: tuple[int, int] = (4, 3)) -> N
 
 def _forward(fn: Callable, a: np.ndarray, p: float, rng, what: str):
     """(a_dropped, mask) as float arrays shaped like ``a``, or a failure that says why not."""
-    a_before = a.copy()
-    got = call(fn, a, p, rng, what=what)
-    if not (isinstance(got, tuple | list) and len(got) == 2):
-        fail(f"{what} must return a pair (a_dropped, mask), got {type(got).__name__}")
-    if not np.array_equal(a, a_before):
-        fail(f"{what} changed its input a; return a new array a * mask instead")
+    with unchanged(lambda: [a], f"{what} changed its input a; return a new array a * mask instead"):
+        got = call(fn, a, p, rng, what=what)
+        if not (isinstance(got, tuple | list) and len(got) == 2):
+            fail(f"{what} must return a pair (a_dropped, mask), got {type(got).__name__}")
     a_dropped, mask = (np.asarray(x, dtype=float) for x in got)
     for name, x in [("a_dropped", a_dropped), ("mask", mask)]:
         if x.shape != a.shape:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bplib import gradcheck
-from bplib.checks.feedback import call, compare, exercise, fail
+from bplib.checks.feedback import Tolerance, call, compare, compare_all, exercise, fail, unchanged
 from bplib.network import Network
 
 # ---------------------------------------------------------------- xavier_init, he_init
@@ -224,11 +224,10 @@ def _check_norms(fn: Callable, net: Network, X: np.ndarray, y: np.ndarray, where
     """Compare ``fn(net, X, y)`` with the norms of ``net.backprop(X, y)``'s nabla_w."""
     nabla_b, nabla_w = net.backprop(X, y)
     expected = [np.linalg.norm(nw) for nw in nabla_w]
-    params = [p.copy() for p in net.weights + net.biases]
     what = f"layer_gradient_norms(net, X, y) {where}"
-    got = call(fn, net, X, y, what=what)
-    if not all(np.array_equal(p, q) for p, q in zip(params, net.weights + net.biases, strict=True)):
-        fail(f"{what} changed the network's weights or biases; only measure the gradient")
+    changed = f"{what} changed the network's weights or biases; only measure the gradient"
+    with unchanged(lambda: net.weights + net.biases, changed):
+        got = call(fn, net, X, y, what=what)
     if got is None:
         fail(f"{what}: got None — did the function forget to `return` its result?")
     if np.ndim(got) == 0:
@@ -275,6 +274,10 @@ def layer_gradient_norms(
 
 
 # ---------------------------------------------------------------- batchnorm_backward
+
+
+# The backward pass against central differences of the forward pass.
+BACKWARD = Tolerance(1e-5, 1e-7)
 
 
 def _batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float):
@@ -366,13 +369,11 @@ def _check_bn(
 ) -> None:
     """Compare ``fn(dy, cache)`` with central differences of the forward pass."""
     _, cache = _batchnorm_forward(x, gamma, beta, eps)
-    dy_before = dy.copy()
     what = f"batchnorm_backward(dy, cache) {where}"
-    got = call(fn, dy, tuple(c.copy() for c in cache), what=what)
-    if not (isinstance(got, tuple | list) and len(got) == 3):
-        fail(f"{what} must return a triple (dx, dgamma, dbeta), got {type(got).__name__}")
-    if not np.array_equal(dy, dy_before):
-        fail(f"{what} changed dy; compute new arrays instead")
+    with unchanged(lambda: [dy], f"{what} changed dy; compute new arrays instead"):
+        got = call(fn, dy, tuple(c.copy() for c in cache), what=what)
+        if not (isinstance(got, tuple | list) and len(got) == 3):
+            fail(f"{what} must return a triple (dx, dgamma, dbeta), got {type(got).__name__}")
     shapes = {"dx": x.shape, "dgamma": gamma.shape, "dbeta": beta.shape}
     for name, value in zip(shapes, got, strict=True):
         shape = np.shape(value)
@@ -388,20 +389,18 @@ def _check_bn(
     numeric = _numerical(x, gamma, beta, eps, dy)
     slips = _bn_slips(dy, cache)
     # Swapped dgamma and dbeta is reported first: dgamma alone would look like "without x̂".
-    if not np.allclose(got[1], numeric[1], rtol=1e-5, atol=1e-7) and np.allclose(
-        got[1], numeric[2], rtol=1e-5, atol=1e-7
+    if not np.allclose(got[1], numeric[1], *BACKWARD) and np.allclose(
+        got[1], numeric[2], *BACKWARD
     ):
-        if np.allclose(got[2], numeric[1], rtol=1e-5, atol=1e-7):
+        if np.allclose(got[2], numeric[1], *BACKWARD):
             fail(f"{what}: dgamma and dbeta are swapped; return (dx, dgamma, dbeta)")
-    for name, value, expected in zip(slips, got, numeric, strict=True):
-        compare(
-            value,
-            expected,
-            f"{name} {where} (against central differences of the forward pass)",
-            rtol=1e-5,
-            atol=1e-7,
-            causes=slips[name],
-        )
+    compare_all(
+        got,
+        numeric,
+        [f"{name} {where} (against central differences of the forward pass)" for name in slips],
+        BACKWARD,
+        causes=list(slips.values()),
+    )
 
 
 @exercise("batchnorm_backward")

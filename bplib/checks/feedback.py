@@ -15,9 +15,11 @@ compares with the reference in ``bplib``. In the notebook::
   so the test cell scores 0.
 """
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,16 +27,38 @@ __all__ = [
     "GRADING_ENV",
     "CheckFailed",
     "NotDoneYet",
+    "Tolerance",
+    "ROUND_OFF",
+    "CENTRAL_DIFFERENCES",
+    "EXACT",
     "exercise",
     "compare",
+    "compare_all",
+    "same",
     "fail",
     "call",
+    "unchanged",
     "grading",
 ]
 
 # The grading protocol, shared with the grader (bplib.instructor): the switch it sets in the
 # kernel's environment, and the two exceptions whose names mark a test cell's verdict.
 GRADING_ENV = "BPLIB_GRADING"
+
+
+class Tolerance(NamedTuple):
+    r"""``got`` matches ``expected`` when $|got - expected| \le atol + rtol\,|expected|$."""
+
+    rtol: float
+    atol: float
+
+
+# A result computed in another order than the reference's: they differ by round-off only.
+ROUND_OFF = Tolerance(1e-6, 1e-9)
+# Against central differences with h = 1e-5, whose error is O(h^2).
+CENTRAL_DIFFERENCES = Tolerance(1e-5, 1e-8)
+# Whole numbers: counts.
+EXACT = Tolerance(0.0, 0.0)
 
 
 class CheckFailed(AssertionError):
@@ -68,6 +92,7 @@ def exercise(name: str) -> Callable:
                 raise CheckFailed(f"✘ {name}: {e}") from None
             print(f"✔ {name}: passed")
 
+        run.exercise = name  # type: ignore[attr-defined]  # how the checks of a module are found
         return run
 
     return decorate
@@ -78,22 +103,38 @@ def fail(message: str) -> None:
     raise CheckFailed(message)
 
 
-def call(fn: Callable, *args, what: str):
-    """Call the student's ``fn``; an exception other than NotImplementedError is feedback."""
+def call(fn: Callable, *args, what: str, hint: Callable[[Exception], str] | None = None):
+    """Call the student's ``fn``; an exception other than NotImplementedError is feedback.
+
+    ``hint(e)`` is the text that follows the message "``what`` raised ...: e" (a likely cause
+    that the exception points to, or "").
+    """
     try:
         return fn(*args)
     except NotImplementedError:
         raise
     except Exception as e:
-        fail(f"{what} raised {type(e).__name__}: {e}")
+        fail(f"{what} raised {type(e).__name__}: {e}{hint(e) if hint else ''}")
+
+
+@contextlib.contextmanager
+def unchanged(arrays: Callable[[], Sequence[np.ndarray]], message: str) -> Iterator[None]:
+    """Fail with ``message`` if the arrays that ``arrays()`` gives after the block differ from
+    those it gave before (the student's function changed its input in place)."""
+    before = [np.array(a, copy=True) for a in arrays()]
+    yield
+    after = arrays()
+    if len(after) != len(before) or not all(
+        np.array_equal(a, b) for a, b in zip(after, before, strict=True)
+    ):
+        fail(message)
 
 
 def compare(
     got,
     expected,
     what: str,
-    rtol: float = 1e-6,
-    atol: float = 1e-9,
+    tol: Tolerance = ROUND_OFF,
     causes: Sequence[tuple[object, str]] = (),
 ) -> None:
     """Fail unless ``got`` equals ``expected`` to the tolerances (``np.allclose`` semantics).
@@ -102,6 +143,7 @@ def compare(
     answer that a common mistake produces with the likely cause; when ``got`` matches one, the
     message names the cause.
     """
+    rtol, atol = tol
     expected = np.asarray(expected, dtype=float)
     if got is None:
         fail(f"{what}: got None — did the function forget to `return` its result?")
@@ -133,3 +175,40 @@ def compare(
         f"{what}: {n_bad} of {err.size} entries are wrong; the worst is at index "
         f"{tuple(int(j) for j in i)}: expected {expected[i]:.6g}, got {got_arr[i]:.6g}"
     )
+
+
+def same(got: Sequence, other: Sequence, tol: Tolerance = ROUND_OFF) -> bool:
+    """Whether two sequences hold as many arrays, pairwise of the same shape and values."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(other):
+        return False
+    try:
+        pairs = [
+            (np.asarray(g, dtype=float), np.asarray(o, dtype=float))
+            for g, o in zip(got, other, strict=True)
+        ]
+    except (TypeError, ValueError):
+        return False
+    return all(g.shape == o.shape and np.allclose(g, o, tol.rtol, tol.atol) for g, o in pairs)
+
+
+def compare_all(
+    got: Sequence,
+    expected: Sequence,
+    whats: Sequence[str],
+    tol: Tolerance = ROUND_OFF,
+    slips: Sequence[tuple[Sequence, str]] = (),
+    what: str = "",
+    causes: Sequence[Sequence[tuple[object, str]]] | None = None,
+) -> None:
+    """``compare`` the arrays of ``got`` with those of ``expected`` in order, the i-th named
+    ``whats[i]`` and matched against the common mistakes ``causes[i]``.
+
+    ``slips`` pairs a whole sequence of wrong arrays that one slip gives with its cause: when
+    every array of ``got`` matches one (and ``expected`` does not), the message is
+    "``what`` is wrong. Likely cause: ...", before any array is compared on its own.
+    """
+    for wrong, cause in slips:
+        if same(got, wrong, tol) and not same(expected, wrong, tol):
+            fail(f"{what} is wrong. Likely cause: {cause}")
+    for i, (g, e, w) in enumerate(zip(got, expected, whats, strict=True)):
+        compare(g, e, w, tol, causes=causes[i] if causes else ())
