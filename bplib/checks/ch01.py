@@ -8,7 +8,7 @@ import numpy as np
 from bplib.checks.feedback import CheckFailed, Tolerance, call, compare, exercise, fail, unchanged
 
 
-def _derivative_causes(J: Callable[[float], float], w: float, h: float) -> list:
+def _derivative_causes(J: Callable, w: float, h: float) -> list:
     """Wrong answers that common slips in a numerical derivative give, with the likely cause."""
     return [
         (
@@ -57,14 +57,15 @@ def numerical_derivative(numerical_derivative: Callable, seed: int = 0) -> None:
     for _ in range(4):
         a, b, c = rng.uniform(0.5, 2.0), rng.uniform(0.5, 3.0), rng.uniform(-1.0, 1.0)
         w = float(rng.uniform(-2.0, 2.0))
-        for desc, J, exact in [
+        functions: list[tuple[str, Callable, float]] = [
             (
                 f"{a:.3f} sin({b:.3f} w) + {c:.3f} w^2",
                 lambda v, a=a, b=b, c=c: a * np.sin(b * v) + c * v**2,
                 a * b * np.cos(b * w) + 2 * c * w,
             ),
             (f"exp({c:.3f} w)", lambda v, c=c: np.exp(c * v), c * np.exp(c * w)),
-        ]:
+        ]
+        for desc, J, exact in functions:
             got = call(numerical_derivative, J, w, h, what=f"numerical_derivative(J, {w:.4f})")
             compare(
                 got,
@@ -123,8 +124,8 @@ class _Run(NamedTuple):
     """A descent on J(w) = 1/2 sum_i k_i (w_i - w*_i)^2 + floor from w0."""
 
     name: str
-    k: np.ndarray
-    w_star: np.ndarray
+    k: float | np.ndarray
+    w_star: float | np.ndarray
     floor: float
     w0: float | np.ndarray
     eta: float
@@ -135,6 +136,9 @@ class _Run(NamedTuple):
 
 def _runs(rng: np.random.Generator) -> list[_Run]:
     """Runs where exactly one stopping condition can fire, and two edge cases."""
+    k: float | np.ndarray
+    w_star: float | np.ndarray
+    w0: float | np.ndarray
     runs = [_Run("the worked example", 2.0, 2.0, 0.0, -1.0, 0.1, 5, 0.0, 0.0)]
     for _ in range(2):
         k, w_star, w0 = rng.uniform(0.5, 4.0), rng.uniform(-3, 3), rng.uniform(-3, 3)
@@ -206,7 +210,9 @@ def _path_causes(J, grad, w0, args, expected: np.ndarray, reason: str) -> list:
         (expected[1:], "the path must start with w0, then hold every point after it"),
         (uphill, "the step went uphill: the update is w <- w - eta * J'(w), with a minus"),
         (
-            _descend(J, grad, w0, *args, step_size=lambda step, g: np.linalg.norm(g))[0],
+            _descend(
+                J, grad, w0, eta, max_iters, cost_tol, step_tol, lambda step, g: np.linalg.norm(g)
+            )[0],
             "the step test used the gradient's length; the step is eta * J'(w), so test "
             "the length of eta * J'(w)",
         ),

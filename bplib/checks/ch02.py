@@ -1,5 +1,6 @@
 """Checks for chapter 02, the chain rule and computational graphs."""
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -15,7 +16,7 @@ def _neuron_partials(w1: float, x1: float, w2: float, x2: float, b: float) -> tu
     """The partials of a = sigma(w1 x1 + w2 x2 + b), and per partial the wrong values that
     common slips give, with the likely cause."""
     z = w1 * x1 + w2 * x2 + b
-    s, ds = sigmoid(z), sigmoid_prime(z)
+    s, ds = sigmoid(np.asarray(z)), sigmoid_prime(np.asarray(z))
     # The partial of z with respect to each input, and what a crossed multiply gate gives.
     dz = {"w1": x1, "x1": w1, "w2": x2, "x2": w2, "b": 1.0}
     crossed = {"w1": w1, "x1": x1, "w2": w2, "x2": x2}
@@ -49,7 +50,7 @@ def neuron_gradients(neuron_gradients: Callable, seed: int = 0) -> None:
     """A worked example, then random inputs; each partial is compared on its own, so the
     message names the wrong one."""
     rng = np.random.default_rng(seed)
-    cases = [(2.0, -1.0, -3.0, -2.0, -3.0)]
+    cases: list[tuple[float, ...]] = [(2.0, -1.0, -3.0, -2.0, -3.0)]
     cases += [tuple(float(v) for v in rng.uniform(-2, 2, size=5)) for _ in range(4)]
     for w1, x1, w2, x2, b in cases:
         what = f"neuron_gradients(w1={w1:.3f}, x1={x1:.3f}, w2={w2:.3f}, x2={x2:.3f}, b={b:.3f})"
@@ -126,7 +127,7 @@ def central_gradient(central_gradient: Callable, seed: int = 0) -> None:
                 f"was {x_before[i]:.6g}; put each entry back after perturbing it"
             )
         x_copy = x_before.copy()
-        central = numerical_gradient(lambda f=f, x_copy=x_copy: f(x_copy), x_copy, h)
+        central = numerical_gradient(functools.partial(f, x_copy), x_copy, h)
         hint = "" if x.ndim == 1 else " (x has 2 axes: loop over every entry, np.ndindex(x.shape))"
         compare(
             got,
@@ -214,7 +215,7 @@ def gradient_check(gradient_check: Callable, seed: int = 0) -> None:
             fail(f"{what}: expected a pair (rel_err, bad), got {type(result).__name__}")
         got_err, got_bad = result
         g = grad(x)
-        n = numerical_gradient(lambda f=f, x=x: f(x), x)
+        n = numerical_gradient(functools.partial(f, x), x)
         expected = rel_error(g, n)
         diff = np.abs(g - n)
         compare(

@@ -222,7 +222,7 @@ def count_parameters(fn: Callable, seed: int = 0) -> None:
 
 # --- xor_network --------------------------------------------------------------------------------
 
-SHAPES = {"weights": [(2, 2), (2, 1)], "biases": [(2,), (1,)]}
+SHAPES: dict[str, list[tuple[int, ...]]] = {"weights": [(2, 2), (2, 1)], "biases": [(2,), (1,)]}
 
 
 def _check_shapes(got) -> tuple[list[np.ndarray], list[np.ndarray]]:

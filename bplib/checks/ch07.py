@@ -53,13 +53,13 @@ def _order(X: np.ndarray, y: np.ndarray, batches: list, batch_size: int, what: s
         fail(f"{what}: batch sizes {sizes}, expected {expected} for n = {n}")
 
     row_of = {row.tobytes(): i for i, row in enumerate(X)}
-    order = []
+    rows = []
     for i, (xb, _) in enumerate(batches):
         for row in np.asarray(xb, dtype=float):
             if row.tobytes() not in row_of:
                 fail(f"{what}: batch {i} holds a row that is not a row of X")
-            order.append(row_of[row.tobytes()])
-    order = np.array(order)
+            rows.append(row_of[row.tobytes()])
+    order = np.array(rows)
     if not np.array_equal(np.sort(order), np.arange(n)):
         fail(
             f"{what}: some samples come twice and others never. Likely cause: indices drawn "
@@ -209,6 +209,7 @@ def momentum_step(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (3,)) ->
         v = opt.state[0][0].copy() if opt.state else np.zeros(shape)
         w_next = w.copy()
         opt.step([w_next], [g])
+        assert opt.state is not None  # the step started it
         _step_checks(
             "momentum_step",
             fn,
@@ -292,6 +293,7 @@ def adam_step(
         m, v = (s.copy() for s in opt.state[0][:2]) if opt.state else (np.zeros(shape),) * 2
         w_next = w.copy()
         opt.step([w_next], [g])
+        assert opt.state is not None  # the step started it
         hyper = (eta, beta1, beta2, eps)
         slips = [(_adam(w, g, m, v, t, *hyper, slip=s), c) for s, c in _ADAM_CAUSES.items()]
         _step_checks(

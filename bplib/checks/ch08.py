@@ -237,7 +237,7 @@ def evaluate(fn: Callable, seed: int = 0, n: int = 23, k: int = 3) -> None:
 # ---------------------------------------------------------------- learning_curve_summary
 
 
-def _summary(accuracies: Sequence[float], threshold: float):
+def _summary(accuracies: Sequence[float] | np.ndarray, threshold: float):
     """(best_epoch, best_accuracy, first epoch with accuracy >= threshold or None)."""
     acc = np.asarray(accuracies, dtype=float)
     reached = np.flatnonzero(acc >= threshold)

@@ -187,7 +187,7 @@ def he_init(fn: Callable, seed: int = 0, sizes: list[tuple[int, int]] | None = N
 # ---------------------------------------------------------------- layer_gradient_norms
 
 
-def _norm_slips(net: Network, nabla_b: list, nabla_w: list) -> list[tuple[np.ndarray, str]]:
+def _norm_slips(net: Network, nabla_b: list, nabla_w: list) -> list[tuple[list, str]]:
     """Per-layer lists that common slips give, with their causes."""
     return [
         (
@@ -301,7 +301,7 @@ def _batchnorm_backward(dy: np.ndarray, cache: tuple):
     return dx, dgamma, dbeta
 
 
-def _numerical(x, gamma, beta, eps, dy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _numerical(x, gamma, beta, eps, dy) -> tuple[np.ndarray, ...]:
     """Central differences of $f = \\sum y \\odot dy$, whose gradient is (dx, dgamma, dbeta)."""
     x, gamma, beta = x.copy(), gamma.copy(), beta.copy()
 

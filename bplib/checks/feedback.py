@@ -19,9 +19,10 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "GRADING_ENV",
@@ -98,7 +99,7 @@ def exercise(name: str) -> Callable:
     return decorate
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Stop the check with ``message``."""
     raise CheckFailed(message)
 
@@ -118,7 +119,7 @@ def call(fn: Callable, *args, what: str, hint: Callable[[Exception], str] | None
 
 
 @contextlib.contextmanager
-def unchanged(arrays: Callable[[], Sequence[np.ndarray]], message: str) -> Iterator[None]:
+def unchanged(arrays: Callable[..., Sequence[np.ndarray]], message: str) -> Iterator[None]:
     """Fail with ``message`` if the arrays that ``arrays()`` gives after the block differ from
     those it gave before (the student's function changed its input in place)."""
     before = [np.array(a, copy=True) for a in arrays()]
@@ -135,7 +136,7 @@ def compare(
     expected,
     what: str,
     tol: Tolerance = ROUND_OFF,
-    causes: Sequence[tuple[object, str]] = (),
+    causes: Sequence[tuple[ArrayLike, str]] = (),
 ) -> None:
     """Fail unless ``got`` equals ``expected`` to the tolerances (``np.allclose`` semantics).
 
@@ -198,7 +199,7 @@ def compare_all(
     tol: Tolerance = ROUND_OFF,
     slips: Sequence[tuple[Sequence, str]] = (),
     what: str = "",
-    causes: Sequence[Sequence[tuple[object, str]]] | None = None,
+    causes: Sequence[Sequence[tuple[ArrayLike, str]]] | None = None,
 ) -> None:
     """``compare`` the arrays of ``got`` with those of ``expected`` in order, the i-th named
     ``whats[i]`` and matched against the common mistakes ``causes[i]``.
