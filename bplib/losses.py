@@ -119,6 +119,13 @@ def get(name: str | Loss) -> Loss:
     return LOSSES[name]
 
 
+def outputs_for(loss: Loss) -> list[activations.Activation]:
+    """The registered output activations ``loss`` can start backpropagation from."""
+    if loss.outputs is not None:
+        return list(loss.outputs)
+    return [a for a in activations.ACTIVATIONS.values() if a.elementwise]
+
+
 def check_pair(loss: Loss, output: activations.Activation) -> None:
     """Raise ValueError when ``loss`` cannot start backpropagation from ``output``."""
     if loss.outputs is not None and output not in loss.outputs:

@@ -5,24 +5,23 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from bplib import activations, losses
 from bplib.gradcheck import check_gradients, numerical_gradient, rel_error
 from bplib.network import Network
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
+# From the registries, so that a new activation or loss is gradient-checked without touching
+# this file: every elementwise activation as hidden one, every loss with each output it allows.
+HIDDEN = [a.name for a in activations.ACTIVATIONS.values() if a.elementwise]
 OUTPUT_LOSS = [
-    ("sigmoid", "quadratic"),
-    ("tanh", "quadratic"),
-    ("identity", "quadratic"),
-    ("sigmoid", "cross_entropy"),
-    ("softmax", "log_likelihood"),
+    (output.name, loss.name)
+    for loss in losses.LOSSES.values()
+    for output in losses.outputs_for(loss)
 ]
 
 
 def targets(output: str, n: int, k: int, rng: np.random.Generator) -> np.ndarray:
-    if output == "softmax":
+    if not activations.get(output).elementwise:
         return rng.integers(0, k, n)
-    if output == "identity":
-        return rng.standard_normal((n, k))
     return rng.random((n, k))  # soft targets in [0, 1) exercise more than one-hot
 
 
@@ -36,7 +35,7 @@ def targets(output: str, n: int, k: int, rng: np.random.Generator) -> np.ndarray
 )
 def test_backprop_agrees_with_central_differences(sizes, n, hidden, pair, seed):
     output, loss = pair
-    if output == "softmax" and sizes[-1] < 2:
+    if not activations.get(output).elementwise and sizes[-1] < 2:
         sizes = sizes[:-1] + [2]
     net = Network(sizes, activation=hidden, output_activation=output, loss=loss, seed=seed)
     rng = np.random.default_rng(seed + 1)
@@ -173,3 +172,112 @@ def test_clipped_log_likelihood_is_warned_about():
     net.weights[0][:] = [[40.0, -40.0]]  # the true class 1 gets e^-80 of the mass
     report = check_gradients(net, np.array([[1.0]]), np.array([1]))
     assert any("clipped" in w for w in report.warnings)
+
+
+def test_parameters_and_gradient_are_in_the_same_order():
+    """parameters() is [W^1, ..., W^L, b^1, ..., b^L], the network's own arrays; gradient()
+    matches it entry by entry, and is backprop's (nabla_b, nabla_w) reordered."""
+    net = Network([3, 4, 2], seed=0)
+    rng = np.random.default_rng(1)
+    X, Y = rng.standard_normal((5, 3)), rng.random((5, 2))
+    params, grads = net.parameters(), net.gradient(X, Y)
+    assert all(p is q for p, q in zip(params, net.weights + net.biases, strict=True))
+    assert [g.shape for g in grads] == [p.shape for p in params]
+    nabla_b, nabla_w = net.backprop(X, Y)
+    for g, expected in zip(grads, nabla_w + nabla_b, strict=True):
+        np.testing.assert_array_equal(g, expected)
+    for p, g in zip(params, grads, strict=True):
+        assert rel_error(g, numerical_gradient(lambda: net.cost(X, Y), p)) < 1e-7
+
+
+def test_checked_skips_the_checks_and_gives_the_same_gradient():
+    net = Network([3, 2], seed=0)
+    X, y = np.random.default_rng(1).standard_normal((4, 3)), np.array([0, 1, 1, 0])
+    Y = net.check_targets(y, 4)
+    for g, h in zip(net.gradient(X, y), net.gradient(X, Y, checked=True), strict=True):
+        np.testing.assert_array_equal(g, h)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda net: net.backprop(np.zeros((0, 2)), np.zeros(0, int)),
+        lambda net: net.gradient(np.zeros((0, 2)), np.zeros(0, int)),
+        lambda net: net.cost(np.zeros((0, 2)), np.zeros(0, int)),
+        lambda net: net.accuracy(np.zeros((0, 2)), np.zeros(0, int)),
+    ],
+)
+def test_an_empty_batch_is_refused_with_a_message(call):
+    net = Network([2, 4, 3], seed=0)
+    with pytest.raises(ValueError, match=r"needs at least one sample: X has shape \(0, 2\)"):
+        call(net)
+
+
+def test_a_non_elementwise_hidden_activation_is_refused():
+    for act in activations.ACTIVATIONS.values():
+        if not act.elementwise:
+            with pytest.raises(ValueError, match=f"{act.name} is an output activation"):
+                Network([3, 4, 2], activation=act.name, loss="log_likelihood")
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "tanh", "identity"])
+def test_one_output_unit_is_thresholded_where_its_activation_says(output):
+    net = Network([1, 1], output_activation=output, seed=0)
+    net.weights[0][:] = 1.0
+    net.biases[0][:] = 0.0
+    threshold = activations.get(output).threshold
+    a = net.feedforward(np.array([[-3.0], [3.0]]))[:, 0]
+    assert a[0] < threshold < a[1]
+    assert net.predict(np.array([[-3.0], [3.0]])).tolist() == [0, 1]
+
+
+def test_from_weights_builds_the_network_of_those_weights():
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal((3, 4)), rng.standard_normal((4, 2))]
+    biases = [rng.standard_normal(4), rng.standard_normal(2)]
+    net = Network.from_weights(weights, biases, activation="tanh", loss="quadratic")
+    assert net.sizes == [3, 4, 2] and net.activation.name == "tanh"
+    X = rng.standard_normal((5, 3))
+    expected = np.tanh(np.tanh(X @ weights[0] + biases[0]) @ weights[1] + biases[1])
+    np.testing.assert_allclose(net.feedforward(X), expected, rtol=1e-12)
+    net.weights[0][0, 0] += 1.0  # a copy: the caller's arrays stay as they were
+    assert net.weights[0][0, 0] != weights[0][0, 0]
+
+
+@pytest.mark.parametrize(
+    "weights, biases, message",
+    [
+        ([], [], "at least one.*got 0 weight matrices and 0 bias vectors"),
+        ([np.zeros((3, 4))], [], "got 1 weight matrices and 0 bias vectors"),
+        (
+            [np.zeros((3, 4)), np.zeros((5, 2))],
+            [np.zeros(4), np.zeros(2)],
+            r"layer 2.*\(4, n_out\)",
+        ),
+        ([np.zeros((3, 4))], [np.zeros(3)], r"layer 1.*got W \(3, 4\) and b \(3,\)"),
+        ([np.zeros(3)], [np.zeros(3)], r"layer 1.*got W \(3,\)"),
+    ],
+)
+def test_from_weights_says_which_shape_is_wrong(weights, biases, message):
+    with pytest.raises(ValueError, match=message):
+        Network.from_weights(weights, biases)
+
+
+def test_gradcheck_warnings_come_from_the_fields_not_the_names():
+    """An activation with a kink at z = 1 and a loss with its own warning, under new names."""
+    relu = activations.get("relu")
+    shifted = activations.Activation(
+        "shifted_relu", lambda z: relu.fn(z - 1.0), lambda z: relu.prime(z - 1.0), kink=1.0
+    )
+    loss = losses.get("quadratic")._replace(
+        name="picky", numeric_warning=lambda a, y: "picky says no"
+    )
+    net = Network([1, 1, 1], activation=shifted, output_activation="identity", loss=loss, seed=0)
+    net.weights[0][:] = 1.0
+    net.biases[0][:] = 0.0
+    report = check_gradients(net, np.array([[1.0]]), np.array([[1.0]]))
+    assert report.warnings == [
+        "layer 1: 1 shifted_relu input(s) within 1e-05 of the kink at z = 1; errors there may "
+        "be from the numerical gradient, not from backprop",
+        "picky says no",
+    ]

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from bplib import optim
 
 SEEDS = st.integers(0, 2**16)
+# From the registry, so that a new optimizer is tested without touching this file.
+NAMES = list(optim.OPTIMIZERS)
 
 
 def problem(seed: int, steps: int = 3) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
@@ -182,7 +184,7 @@ def test_bad_hyperparameters_are_refused(make, message):
         make()
 
 
-@pytest.mark.parametrize("name", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("name", NAMES)
 def test_gradients_that_do_not_match_the_parameters_are_refused(name):
     W, b = np.zeros((3, 2)), np.zeros(2)
     # swapping nabla_w and nabla_b would silently broadcast b's gradient over W
@@ -214,3 +216,35 @@ def test_schedules_give_eta_of_each_epoch():
 def test_bad_schedules_are_refused(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_optimizer_lowers_the_cost_of_a_bowl_with_its_default_hyperparameters(name):
+    """C = |w - w*|^2 / 2 from 1 away; a small eta, so any sound method gets closer."""
+    w_star = np.array([1.0, -2.0, 0.5])
+    w = w_star + np.array([1.0, -1.0, 1.0]) / np.sqrt(3)
+    opt = optim.get(name, eta=0.01)
+    for _ in range(200):
+        opt.step([w], [w - w_star])
+    assert np.linalg.norm(w - w_star) < 0.5
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_repr_shows_every_hyperparameter_and_makes_the_same_optimizer(name):
+    opt = optim.get(name, eta=0.125)
+    text = repr(opt)
+    assert text.startswith(f"{type(opt).__name__}(eta=0.125")
+    again = eval(text, vars(optim))
+    assert type(again) is type(opt) and vars(again) == vars(opt)
+
+
+def test_the_repr_of_momentum_and_adam():
+    assert repr(optim.Momentum(0.1, mu=0.5)) == "Momentum(eta=0.1, mu=0.5)"
+    assert repr(optim.Adam(0.001)) == "Adam(eta=0.001, beta1=0.9, beta2=0.999, eps=1e-08)"
+
+
+def test_get_passes_an_optimizer_through_and_refuses_hyperparameters_with_it():
+    adam = optim.Adam(0.01)
+    assert optim.get(adam) is adam
+    with pytest.raises(ValueError, match=r"got the optimizer Adam\(eta=0.01.*and also eta, mu"):
+        optim.get(adam, eta=0.1, mu=0.5)

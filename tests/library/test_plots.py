@@ -271,3 +271,16 @@ def test_plot_history_draws_on_the_axes_given():
         plots.plot_history(h, ax=a)
     with pytest.raises(ValueError, match="metrics must be 'loss' and/or 'accuracy'"):
         plots.plot_history(h, metrics=["speed"])
+
+
+@pytest.mark.parametrize("act", activations.ACTIVATIONS.values(), ids=activations.ACTIVATIONS)
+def test_plot_activation_draws_every_elementwise_activation_and_refuses_the_others(act):
+    if not act.elementwise:
+        with pytest.raises(ValueError, match=f"{act.name} is not elementwise"):
+            plots.plot_activation(act)
+        return
+    ax = plots.plot_activation(act, zlim=(-2, 2))
+    (z, a), (_, da) = (line_data(line) for line in ax.get_lines()[-2:])
+    np.testing.assert_array_equal(a, act.fn(z))
+    np.testing.assert_array_equal(da, act.prime(z))
+    assert ax.get_title() == act.name

@@ -359,3 +359,70 @@ def test_bad_data_is_refused_before_training():
         train(Network([3, 2]), X[:, :2], y, progress=False)
     with pytest.raises(ValueError, match=r"Y must have shape \(12, 2\)"):
         train(Network([3, 2]), X, y[:5], progress=False)
+
+
+def test_arguments_after_X_and_y_are_keyword_only():
+    X, y = data()
+    with pytest.raises(TypeError, match="positional"):
+        train(Network([3, 2]), X, y, 5)  # type: ignore[misc]
+
+
+def test_eta_defaults_to_train_ETA_when_given_nowhere():
+    X, y = data(4)
+    history = train(Network([3, 2], seed=0), X, y, epochs=1, progress=False)
+    assert history.eta == [3.0]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(eta=0.5, optimizer=Recorder(0.1)), r"eta = 0.5 but the optimizer's eta \(Recorder"),
+        (dict(eta=0.5, schedule=optim.constant(0.2)), "eta = 0.5 but the schedule's eta at t = 0"),
+        (
+            dict(optimizer=optim.Adam(0.1), schedule=optim.step_decay(0.3)),
+            r"optimizer's eta \(Adam\(eta=0.1.*= 0.1 but the schedule's eta at t = 0 = 0.3",
+        ),
+    ],
+)
+def test_two_learning_rates_that_disagree_are_refused(kwargs, message):
+    X, y = data(4)
+    with pytest.raises(ValueError, match=message):
+        train(Network([3, 2]), X, y, epochs=1, progress=False, **kwargs)
+
+
+def test_learning_rates_given_twice_that_agree_are_one():
+    X, y = data(4)
+    recorder = Recorder(0.25)
+    history = train(
+        Network([3, 2]),
+        X,
+        y,
+        epochs=2,
+        batch_size=2,
+        eta=0.25,
+        optimizer=recorder,
+        schedule=optim.constant(0.25),
+        progress=False,
+    )
+    assert history.eta == [0.25, 0.25]
+    assert [eta for eta, _ in recorder.steps] == [0.25] * 4
+
+
+def test_early_stopping_and_best_epoch_watch_the_validation_data_term():
+    """w starts at 3 and the L2 penalty pulls it through the slope 2 of the data down to 1:
+    the data term is lowest where w passes 2, data term plus penalty at the last epoch."""
+    X, Y = LINE_X, 2 * LINE_X
+    lmbda = len(X) * float(np.mean(X**2))  # the penalty's optimum w = 1
+    settings = dict(batch_size=None, eta=0.05, lmbda_l2=lmbda, validation=(X, Y), progress=False)
+    net, data_terms = line(3.0), []
+    for _ in range(30):  # full batch gradient descent: epoch by epoch is the same training
+        train(net, X, Y, epochs=1, **settings)
+        data_terms.append(net.cost(X, Y))
+    history = train(line(3.0), X, Y, epochs=30, **settings)
+    best = 1 + int(np.argmin(data_terms))
+    assert history.best_epoch == best
+    assert 1 < best < 30 - 3 and 1 + int(np.argmin(history.val_loss)) == 30  # they differ
+    stopped = line(3.0)
+    history = train(stopped, X, Y, epochs=30, patience=3, **settings)
+    assert history.epoch[-1] == best + 3 and history.best_epoch == best
+    assert stopped.cost(X, Y) == pytest.approx(data_terms[best - 1], rel=1e-12)
