@@ -14,10 +14,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from bplib.instructor import release
+from bplib.instructor import exercise_format
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted((ROOT / "chapters").glob(release.PATTERN))
+CHAPTERS = sorted((ROOT / "chapters").glob(exercise_format.PATTERN))
 CELL_TIMEOUT = 900  # seconds: above the longest MNIST training cell
 # nbclient now and then misses the reply to a cell that shows a widget and waits forever
 # (jupyter/nbclient#312); a short limit for those cells ends the wait.
@@ -60,6 +60,6 @@ def test_the_student_notebook_runs_from_top_to_bottom(path):
             problems.append(f"{where} raised:\n{traceback_tail(errors[0])}")
         if expected and not errors:
             problems.append(f"{where} is tagged raises-exception but raised nothing")
-        if release.is_test(cell) and "not done yet" not in text_of(cell):
+        if exercise_format.is_test(cell) and "not done yet" not in text_of(cell):
             problems.append(f"{where} should say 'not done yet', printed {text_of(cell)!r}")
     assert not problems, f"{path.name}:\n" + "\n".join(problems)

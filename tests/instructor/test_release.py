@@ -1,5 +1,5 @@
-"""bplib.release: chapters/ is the release of solutions/ (the drift test), and what a release
-does to each kind of cell, on small notebooks built here."""
+"""bplib.instructor.release: chapters/ is the release of solutions/ (the drift test), and what a
+release does to each kind of cell, on small notebooks built here."""
 
 import json
 from pathlib import Path
@@ -7,9 +7,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from course_notebooks import F, check_cell, exercise, write_course
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from bplib.instructor import release
+from bplib.instructor import exercise_format, release
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,37 +18,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_chapters_are_the_release_of_solutions():
     problems = release.differences(ROOT / "solutions", ROOT / "chapters")
     assert not problems, "chapters/ is out of date; run `make chapters`:\n" + "\n".join(problems)
-
-
-def exercise(source: str, grade_id: str = "f") -> nbformat.NotebookNode:
-    cell = new_code_cell(source)
-    cell.metadata["nbgrader"] = {
-        "grade": False,
-        "grade_id": grade_id,
-        "locked": False,
-        "schema_version": 3,
-        "solution": True,
-        "task": False,
-    }
-    return cell
-
-
-def check_cell(source: str, grade_id: str = "f_check", **meta) -> nbformat.NotebookNode:
-    cell = new_code_cell(source)
-    cell.metadata["nbgrader"] = {
-        "grade": True,
-        "grade_id": grade_id,
-        "locked": True,
-        "points": 1,
-        "schema_version": 3,
-        "solution": False,
-        "task": False,
-        **meta,
-    }
-    return cell
-
-
-F = "def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
 
 
 def released(*cells: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -94,7 +64,7 @@ def test_the_released_exercise_raises_not_implemented_error():
 
 def test_the_released_chapter_00_exercise_raises_not_implemented_error():
     nb = nbformat.read(ROOT / "chapters" / "00_getting_started.ipynb", as_version=4)
-    cell = next(c for c in nb.cells if release.is_exercise(c))
+    cell = next(c for c in nb.cells if exercise_format.is_exercise(c))
     namespace: dict = {"np": np}
     exec(cell.source, namespace)
     with pytest.raises(NotImplementedError):
@@ -139,76 +109,6 @@ def test_test_cells_are_read_only_in_jupyterlab():
     assert "editable" not in cells[0].metadata
 
 
-BAD = [
-    ([exercise("def f():\n    ### BEGIN SOLUTION\n    return 1")], 0, "f", "without '### END"),
-    ([exercise("def f():\n    ### END SOLUTION")], 0, "f", "without '### BEGIN SOLUTION' before"),
-    (
-        [
-            exercise(
-                "def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    ### END SOLUTION"
-            )
-        ],
-        0,
-        "f",
-        "inside another region",
-    ),
-    ([exercise("def f():\n    return 1")], 0, "f", "exercise cell without a '### BEGIN SOLUTION'"),
-    ([exercise("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")], 0, "f", "inside a function body"),
-    ([exercise(F), check_cell("check(f)"), exercise(F)], 2, "f", "duplicate grade_id: cell 0"),
-    ([exercise(F), check_cell("check(f)", locked=False)], 1, "f_check", "test cell not locked"),
-    ([exercise(F), check_cell("check(f)", points=None)], 1, "f_check", '"points" must be'),
-    ([exercise(F), check_cell("check(f)", grade_id="f_test")], 1, "f_test", "grade_id 'f_check'"),
-    ([check_cell("check(f)")], 0, "f_check", "without an exercise cell before it"),
-    ([exercise(F)], 0, "f", "exercise without a test cell after it"),
-    ([exercise(F), exercise(F, "g")], 0, "f", "exercise without a test cell after it"),
-    ([exercise(F.replace("BEGIN SOLUTION", "BEGIN SOLUTIONS"))], 0, "f", "malformed marker"),
-    (
-        [new_code_cell("x = 1\n### BEGIN SOLUTION\n### END SOLUTION")],
-        0,
-        None,
-        "outside an exercise",
-    ),
-    (
-        [exercise(F + "\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS")],
-        0,
-        "f",
-        "outside a test cell",
-    ),
-]
-
-
-@pytest.mark.parametrize("cells, index, grade_id, message", BAD)
-def test_a_malformed_notebook_raises_naming_notebook_cell_and_grade_id(
-    cells, index, grade_id, message
-):
-    with pytest.raises(release.ReleaseError) as error:
-        release.release(new_notebook(cells=cells), "t.ipynb")
-    where = f"t.ipynb, cell {index}" + (f" (grade_id {grade_id!r})" if grade_id else "")
-    assert str(error.value).startswith(where + ": ")
-    assert message in str(error.value)
-
-
-def write_course(folder: Path, notebooks: dict[str, nbformat.NotebookNode]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, nb in notebooks.items():
-        nbformat.write(nb, folder / name)
-
-
-def test_grade_ids_are_unique_across_the_course(tmp_path):
-    one = new_notebook(cells=[exercise(F), check_cell("check(f)")])
-    write_course(tmp_path, {"01_a.ipynb": one, "02_b.ipynb": one})
-    with pytest.raises(release.ReleaseError, match="02_b.ipynb, cell 0: grade_id 'f' is used by"):
-        release.build(tmp_path)
-
-
-def test_a_cell_without_id_is_an_error_not_a_random_id(tmp_path):
-    nb = json.loads(nbformat.writes(new_notebook(cells=[new_code_cell("x = 1")])))
-    del nb["cells"][0]["id"]
-    (tmp_path / "01_a.ipynb").write_text(json.dumps(nb))
-    with pytest.raises(release.ReleaseError, match="01_a.ipynb, cell 0: no cell id"):
-        release.build(tmp_path)
-
-
 def test_check_lists_what_differs_and_a_release_fixes_it(tmp_path, capsys):
     solutions, chapters = tmp_path / "solutions", tmp_path / "chapters"
     source = new_notebook(cells=[new_markdown_cell("# One"), exercise(F), check_cell("check(f)")])
@@ -235,8 +135,8 @@ def test_check_lists_what_differs_and_a_release_fixes_it(tmp_path, capsys):
 def test_the_release_is_deterministic_and_saved_as_jupyter_does(tmp_path):
     nb = new_notebook(cells=[exercise(F), check_cell("check(f)")])
     write_course(tmp_path, {"01_a.ipynb": nb})
-    text = release.build(tmp_path)["01_a.ipynb"]
-    assert text == release.build(tmp_path)["01_a.ipynb"]
+    text = release.student_copies(tmp_path)["01_a.ipynb"]
+    assert text == release.student_copies(tmp_path)["01_a.ipynb"]
     assert text.startswith('{\n "cells": [\n  {\n') and text.endswith("}\n")
     assert text == nbformat.writes(nbformat.reads(text, as_version=4)) + "\n"
 
@@ -245,3 +145,13 @@ def test_a_malformed_solution_makes_the_command_fail_with_the_message(tmp_path, 
     write_course(tmp_path, {"01_a.ipynb": new_notebook(cells=[exercise("def f():\n    pass")])})
     assert release.main(["--solutions", str(tmp_path), "--chapters", str(tmp_path / "c")]) == 2
     assert "01_a.ipynb, cell 0 (grade_id 'f')" in capsys.readouterr().err
+
+
+def test_a_missing_solutions_folder_is_an_error_that_names_it(tmp_path, capsys):
+    chapters = tmp_path / "chapters"
+    write_course(chapters, {"01_a.ipynb": new_notebook()})
+    with pytest.raises(SystemExit) as exit_:
+        release.main(["--solutions", str(tmp_path / "nowhere"), "--chapters", str(chapters)])
+    assert exit_.value.code == 2
+    assert f"no folder {tmp_path / 'nowhere'}" in capsys.readouterr().err
+    assert (chapters / "01_a.ipynb").exists()  # nothing removed as stray
