@@ -34,7 +34,8 @@ GRADER = [module.__name__ for module in (submission, kernel, score)]
 def imported(source: str, package: str) -> set[str]:
     """The modules ``source`` imports, and the names it imports from a module (maybe modules).
 
-    ``package`` resolves relative imports. IPython's ``%`` and ``!`` lines are skipped.
+    ``package`` resolves relative imports (none outside a package: a notebook's cell has none).
+    IPython's ``%`` and ``!`` lines are skipped.
     """
     python = "\n".join(
         "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
@@ -47,7 +48,7 @@ def imported(source: str, package: str) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+        elif isinstance(node, ast.ImportFrom) and (package or not node.level):
             base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)

@@ -19,6 +19,13 @@ def test_a_damaged_cache_means_grading_again(tmp_path):
     assert plan.read_cache(tmp_path / "absent.json") == {}
 
 
+def test_imports_are_read_with_magics_skipped_and_relative_ones_resolved():
+    source = "%matplotlib inline\n!ls\nimport a.b\nfrom . import x\nfrom ..c import y as z"
+    assert plan.imported(source, "p.q") == {"a.b", "p.q", "p.q.x", "p.c", "p.c.y"}
+    assert plan.imported(source, "") == {"a.b"}
+    assert plan.imported("def f(:\n    import a", "") == set()
+
+
 def test_a_chapter_depends_on_its_checks_what_they_import_and_the_grader():
     names = set(plan.dependencies(read(SOLUTIONS / "00_getting_started.ipynb")))
     # ch00 imports bplib.losses, which imports bplib.activations.
