@@ -123,12 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write nothing; exit 1 and list the chapters that differ from a fresh release",
     )
-    parser.add_argument(
-        "--solutions", type=Path, default=Path("solutions"), help="default: %(default)s"
-    )
-    parser.add_argument(
-        "--chapters", type=Path, default=Path("chapters"), help="default: %(default)s"
-    )
+    for folder in ["solutions", "chapters"]:
+        parser.add_argument(
+            f"--{folder}",
+            type=Path,
+            default=Path(folder),
+            metavar="DIR",
+            help="default: %(default)s",
+        )
     args = parser.parse_args(argv)
     if not args.solutions.is_dir():
         # Without it every chapter would count as stray and be removed.
