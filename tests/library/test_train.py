@@ -364,7 +364,7 @@ def test_bad_data_is_refused_before_training():
 def test_arguments_after_X_and_y_are_keyword_only():
     X, y = data()
     with pytest.raises(TypeError, match="positional"):
-        train(Network([3, 2]), X, y, 5)  # type: ignore[misc]
+        train(Network([3, 2]), X, y, 5)
 
 
 def test_eta_defaults_to_train_ETA_when_given_nowhere():
