@@ -6,34 +6,49 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# Extra arguments for JupyterLab: `make lab ARGS="--port=8890 --no-browser"`.
+ARGS ?=
+# JupyterLab refuses to run as root unless told; root is common in containers and cloud machines.
+ifeq ($(shell id -u),0)
+LAB_ROOT := --allow-root
+endif
+
 # CI and local runs read real MNIST from ../shared/data/mnist when it is there.
 MNIST_DIR := $(wildcard ../shared/data/mnist)
 ifneq ($(MNIST_DIR),)
 export BPLIB_DATA_DIR ?= $(abspath $(MNIST_DIR))
 endif
 
-.PHONY: lab test lint chapters clean
+.PHONY: lab test test-fast lint chapters clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e '.[test]'
+	$(BIN)/python -m pip install -e '.[test,instructor]'
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/jupyter lab chapters/ $(LAB_ROOT) $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# Everything but notebooks, kernels and the browser: the library, the checks, the packaging.
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest tests -m "not notebook and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 chapters: $(STAMP)
-	$(BIN)/python -m bplib.release
+	$(BIN)/python -m bplib.instructor.release
 
 clean:
 	rm -rf $(VENV) build *.egg-info

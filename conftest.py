@@ -1,7 +1,8 @@
-"""Notebooks that read MNIST, and tests whose parameter is such a notebook, get the ``mnist``
-marker. Without ``BPLIB_DATA_DIR`` every test
-marked ``mnist`` (nbval's cells included) is skipped, saying why, so that ``make test`` on a
-machine with no copy of the data never starts a download."""
+"""Markers from what a test runs. nbval's cells are marked ``notebook``, as the tests that start
+a kernel mark themselves, and ``make test-fast`` leaves them out. A test whose notebook (nbval's,
+or a notebook the test takes as a parameter) reads MNIST is marked ``mnist``. Without
+``BPLIB_DATA_DIR`` every test marked ``mnist`` is skipped, saying why, so that ``make test`` on
+a machine with no copy of the data never starts a download."""
 
 import functools
 import os
@@ -26,6 +27,8 @@ def notebooks_of(item: pytest.Item) -> list[Path]:
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
         if any(uses_mnist(path) for path in notebooks_of(item)):
             item.add_marker(pytest.mark.mnist)
     if not os.environ.get("BPLIB_DATA_DIR"):
@@ -33,5 +36,5 @@ def pytest_collection_modifyitems(config, items):
             reason="needs real MNIST: set BPLIB_DATA_DIR to the folder of the four .gz files"
         )
         for item in items:
-            if "mnist" in item.keywords:
+            if item.get_closest_marker("mnist"):
                 item.add_marker(skip)

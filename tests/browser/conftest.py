@@ -6,7 +6,6 @@ PATH, or the one named by ``BPLIB_CHROMIUM``); Playwright drives it and never do
 """
 
 import json
-import os
 import secrets
 import shutil
 import socket
@@ -17,17 +16,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from chromium import chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-
-
-def chromium_path() -> str | None:
-    """The Chromium executable to drive, or None when there is none."""
-    named = os.environ.get("BPLIB_CHROMIUM")
-    if named:
-        return named
-    return next(filter(None, map(shutil.which, ["chromium", "chromium-browser"])), None)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -37,7 +29,7 @@ def pytest_collection_modifyitems(config, items):
             "or set BPLIB_CHROMIUM to its path)"
         )
         for item in items:
-            if "browser" in item.keywords:
+            if item.get_closest_marker("browser"):
                 item.add_marker(skip)
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from student_run import problems
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
@@ -93,13 +94,14 @@ def save(page, lab, path: str) -> dict:
 
 
 def check_ran_cleanly(nb: dict, path: str) -> None:
+    """Every cell ran, and none raised but those tagged ``raises-exception`` (demos of a
+    failure)."""
     code = [(i, c) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
     errors = [
         f"cell {i}: {o['ename']}: {o['evalue']}"
         for i, c in code
         for o in c["outputs"]
-        if o["output_type"] == "error"
-        and "raises-exception" not in c["metadata"].get("tags", [])  # a demo of a failure
+        if o["output_type"] == "error" and "raises-exception" not in c["metadata"].get("tags", [])
     ]
     assert not errors, f"{path} shows errors after Run All:\n" + "\n".join(errors)
     not_run = [i for i, c in code if c["execution_count"] is None]
@@ -189,7 +191,8 @@ def test_chapter_runs_and_its_widgets_respond(lab, page, artifacts, tally, noteb
     open_notebook(page, lab, path)
     run_all(page, lab, path)
     nb = save(page, lab, path)
-    check_ran_cleanly(nb, path)
+    found = problems(nb)
+    assert not found, f"{path} after Run All:\n" + "\n".join(found)
     exercise_widgets(page, lab, path, nb, artifacts, tally)
     tally["notebooks"] += 1
 
