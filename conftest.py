@@ -1,6 +1,6 @@
 """Markers from what a test runs. nbval's cells are marked ``notebook``, as the tests that start
-a kernel mark themselves, and ``make test-fast`` leaves them out. A test whose notebook (nbval's,
-or a notebook the test takes as a parameter) reads MNIST is marked ``mnist``. Without
+a kernel mark themselves, and ``make test-fast`` leaves them out. Such a test whose notebook
+(nbval's, or a notebook it takes as a parameter) reads MNIST is marked ``mnist``. Without
 ``BPLIB_DATA_DIR`` every test marked ``mnist`` is skipped, saying why, so that ``make test`` on
 a machine with no copy of the data never starts a download."""
 
@@ -29,7 +29,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.notebook)
-        if any(uses_mnist(path) for path in notebooks_of(item)):
+        runs_notebooks = item.get_closest_marker("notebook") is not None
+        if runs_notebooks and any(uses_mnist(path) for path in notebooks_of(item)):
             item.add_marker(pytest.mark.mnist)
     if not os.environ.get("BPLIB_DATA_DIR"):
         skip = pytest.mark.skip(
