@@ -4,6 +4,7 @@ answer fails; and the test cells of solutions/*.ipynb and the checks of bplib.ch
 to one. The tests of the slips each check names are in test_chNN.py."""
 
 import ast
+import importlib
 import json
 import pkgutil
 import re
@@ -326,17 +327,25 @@ def test_a_hard_coded_answer_fails(module, name, case, failure):
 def chapter_modules() -> dict[str, object]:
     """{"00": bplib.checks.ch00, ...}: every chapter's check module."""
     names = [m.name for m in pkgutil.iter_modules(bplib.checks.__path__)]
-    return {n[2:]: getattr(bplib.checks, n) for n in names if re.fullmatch(r"ch\d\d", n)}
+    return {
+        n[2:]: importlib.import_module(f"bplib.checks.{n}")
+        for n in names
+        if re.fullmatch(r"ch\d\d", n)
+    }
+
+
+def code_cells(number: str) -> list[dict]:
+    """The code cells of solutions/<number>_*.ipynb."""
+    (path,) = SOLUTIONS.glob(f"{number}_*.ipynb")
+    return [cell for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code"]
 
 
 def graded_cells(number: str) -> list[tuple[str, str]]:
     """(grade_id, source) of the graded test cells of solutions/<number>_*.ipynb."""
-    (path,) = SOLUTIONS.glob(f"{number}_*.ipynb")
-    cells = json.loads(path.read_text())["cells"]
     return [
         (cell["metadata"]["nbgrader"]["grade_id"], "".join(cell["source"]))
-        for cell in cells
-        if cell["cell_type"] == "code" and cell["metadata"].get("nbgrader", {}).get("grade")
+        for cell in code_cells(number)
+        if cell["metadata"].get("nbgrader", {}).get("grade")
     ]
 
 
@@ -364,6 +373,8 @@ def test_every_chapter_with_checks_has_a_row_of_the_table():
 @pytest.mark.parametrize("number", sorted(chapter_modules()))
 def test_every_test_cell_has_a_check_and_a_case_and_every_check_a_test_cell(number):
     module = chapter_modules()[number]
+    imports = f"from bplib.checks import ch{number} as check"
+    assert any(imports in "".join(cell["source"]) for cell in code_cells(number)), imports
     graded = set()
     for grade_id, source in graded_cells(number):
         names = {name for name, _ in check_calls(source)}
