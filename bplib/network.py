@@ -13,7 +13,7 @@ $$\partial C/\partial b^l = \textstyle\sum_x \delta^l_x, \qquad
 \partial C/\partial W^l = (a^{l-1})^T \delta^l.$$
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -22,13 +22,21 @@ from bplib import init as initializers
 from bplib.data import one_hot
 from bplib.regularization import dropout_mask
 
+# backprop(weights, biases, X, Y) -> (nabla_b, nabla_w): a backward pass written outside the class.
+Backprop = Callable[
+    [list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray],
+    tuple[Sequence[np.ndarray], Sequence[np.ndarray]],
+]
+
 
 class Network:
     """A network with layer sizes ``sizes``, e.g. ``[784, 30, 10]``.
 
     ``activation`` is used in the hidden layers and, unless ``output_activation`` is given,
     in the output layer too. ``loss`` is the cost $C$; ``init`` draws the initial weights
-    from ``np.random.default_rng(seed)``.
+    from ``np.random.default_rng(seed)``. ``backprop``, when given, is a function
+    ``backprop(weights, biases, X, Y) -> (nabla_b, nabla_w)`` that the network uses instead of
+    its own (the one a student writes in chapter 05), with ``Y`` as ``check_targets`` returns it.
 
     ``parameters()`` is $[W^1, \\ldots, W^L, b^1, \\ldots, b^L]$, the network's own arrays, and
     ``gradient(X, Y)`` the gradient of the cost in the same order.
@@ -42,6 +50,7 @@ class Network:
         loss: str | losses.Loss = "quadratic",
         init: str | initializers.Init = "normal",
         seed: int | np.random.Generator | None = None,
+        backprop: Backprop | None = None,
     ) -> None:
         sizes = list(sizes)
         if len(sizes) < 2:
@@ -58,6 +67,7 @@ class Network:
         self.loss = losses.get(loss)
         losses.check_pair(self.loss, self.output_activation)
         self.rng = np.random.default_rng(seed)
+        self.backprop_fn = backprop
         draw = initializers.get(init)
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
@@ -75,6 +85,7 @@ class Network:
         output_activation: str | activations.Activation | None = None,
         loss: str | losses.Loss = "quadratic",
         seed: int | np.random.Generator | None = None,
+        backprop: Backprop | None = None,
     ) -> "Network":
         r"""A network with the given $W^l$ (n_in, n_out) and $b^l$ (n_out,), copied as floats."""
         weights = [np.array(W, dtype=float) for W in weights]
@@ -94,7 +105,13 @@ class Network:
             sizes.append(W.shape[1])
         given = iter(zip(weights, biases, strict=True))
         return cls(
-            sizes, activation, output_activation, loss, init=lambda *_: next(given), seed=seed
+            sizes,
+            activation,
+            output_activation,
+            loss,
+            init=lambda *_: next(given),
+            seed=seed,
+            backprop=backprop,
         )
 
     def __repr__(self) -> str:
@@ -140,6 +157,14 @@ class Network:
         if not checked:
             X = _nonempty(self.check_inputs(X), "backprop")
             Y = self.check_targets(Y, len(X))
+        if self.backprop_fn is not None:
+            if dropout > 0.0:
+                raise ValueError(
+                    "dropout needs the network's own backprop; this one was given backprop="
+                    f"{getattr(self.backprop_fn, '__name__', self.backprop_fn)!r}"
+                )
+            given_b, given_w = self.backprop_fn(self.weights, self.biases, X, Y)
+            return list(given_b), list(given_w)
         # At batch size 10 a NumPy call on these small arrays costs about as much as its
         # arithmetic, so this path keeps the calls few: benchmarks/README.md counts them.
         rng = rng or self.rng

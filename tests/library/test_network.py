@@ -281,3 +281,24 @@ def test_gradcheck_warnings_come_from_the_fields_not_the_names():
         "be from the numerical gradient, not from backprop",
         "picky says no",
     ]
+
+
+def test_a_given_backprop_is_the_one_the_network_and_train_use():
+    calls = []
+
+    def my_backprop(weights, biases, X, Y):
+        calls.append(Y.shape)
+        return Network.from_weights(weights, biases).backprop(X, Y)
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((6, 3)), rng.integers(0, 2, 6)
+    mine = Network([3, 4, 2], seed=1, backprop=my_backprop)
+    own = Network([3, 4, 2], seed=1)
+    for got, expected in zip(mine.gradient(X, y), own.gradient(X, y), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert calls == [(6, 2)]  # integer labels arrive one-hot, as check_targets makes them
+    with pytest.raises(ValueError, match="dropout needs the network's own backprop"):
+        mine.backprop(X, y, dropout=0.5)
+    assert Network.from_weights(own.weights, own.biases, backprop=my_backprop).backprop_fn is (
+        my_backprop
+    )
