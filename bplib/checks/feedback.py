@@ -13,12 +13,17 @@ compares with the reference in ``bplib``. In the notebook::
 - An exercise still raising ``NotImplementedError`` prints ``○ …: not done yet`` and returns,
   so Run All goes on. When grading (environment ``BPLIB_GRADING=1``) it raises ``NotDoneYet``,
   so the test cell scores 0.
+- An answer that calls bplib's own implementation of what the exercise asks (the functions a
+  check names in ``exercise(name, bplib_answers=...)``), directly or through other code of the
+  student's, fails: the exercise is to write it.
 """
 
 import contextlib
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
 from typing import NamedTuple, NoReturn
 
 import numpy as np
@@ -75,14 +80,21 @@ def grading() -> bool:
     return os.environ.get(GRADING_ENV) == "1"
 
 
-def exercise(name: str) -> Callable:
-    """Decorate a check: print the verdict, and turn "not implemented" into "not done yet"."""
+def exercise(name: str, bplib_answers: Sequence[Callable] = ()) -> Callable:
+    """Decorate a check: print the verdict, and turn "not implemented" into "not done yet".
+
+    ``bplib_answers`` are bplib's own implementations of what the exercise asks; a student's
+    function that calls one of them fails the check, whatever it returns.
+    """
 
     def decorate(check: Callable) -> Callable:
         @functools.wraps(check)
         def run(*args, **kwargs):
             try:
-                check(*args, **kwargs)
+                with _calls_from_student_code(bplib_answers, sys._getframe(), check) as called:
+                    check(*args, **kwargs)
+                if called:
+                    fail(_not_an_answer(called[0]))
             except NotImplementedError:
                 if grading():
                     raise NotDoneYet(f"{name}: not done yet") from None
@@ -97,6 +109,52 @@ def exercise(name: str) -> Callable:
         return run
 
     return decorate
+
+
+# Code that is not the student's: bplib itself, the standard library and installed packages.
+_LIBRARY = tuple(
+    os.path.join(os.path.realpath(p), "")
+    for p in {os.path.dirname(os.path.dirname(__file__)), sys.prefix, sys.base_prefix}
+)
+
+
+@contextlib.contextmanager
+def _calls_from_student_code(
+    answers: Sequence[Callable], check_frame: FrameType, check: Callable
+) -> Iterator[list[Callable]]:
+    """Record, in the list it yields, each of ``answers`` that is called during the block from
+    code that is neither the library's nor ``check``'s module (so: the student's function, or
+    code of theirs it calls), between ``check_frame`` and the call."""
+    trusted = (*_LIBRARY, os.path.realpath(check.__code__.co_filename))
+    codes = {getattr(f, "__code__", None): f for f in answers}
+    codes.pop(None, None)
+    called: list[Callable] = []
+    if not codes:
+        yield called
+        return
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            caller = frame.f_back
+            while caller is not None and caller is not check_frame:
+                if not os.path.realpath(caller.f_code.co_filename).startswith(trusted):
+                    called.append(codes[frame.f_code])
+                    break
+                caller = caller.f_back
+
+    previous = sys.getprofile()
+    sys.setprofile(watch)
+    try:
+        yield called
+    finally:
+        sys.setprofile(previous)
+
+
+def _not_an_answer(answer: Callable) -> str:
+    return (
+        f"your code calls {answer.__module__}.{answer.__qualname__}, bplib's own answer to this "
+        "exercise. Write it with NumPy; bplib's version is for the chapters after this one."
+    )
 
 
 def fail(message: str) -> NoReturn:

@@ -3,7 +3,7 @@ in test_contract.py)."""
 
 import numpy as np
 import pytest
-from references import mean_squared_error
+from cases_ch00 import mean_squared_error
 
 from bplib.checks import ch00 as check
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from references import best_learning_rate, gradient_descent
+from cases_ch01 import best_learning_rate, gradient_descent
 
 from bplib.checks import ch01 as check
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from references import central_gradient, gradient_check, neuron_gradients
+from cases_ch02 import central_gradient, gradient_check, neuron_gradients
 
 from bplib import gradcheck
 from bplib.checks import ch02 as check

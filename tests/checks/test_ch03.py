@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from references import (
+from cases_ch03 import (
     leaky_relu,
     leaky_relu_prime,
     relu,

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from references import count_parameters, network_forward, xor_network
+from cases_ch04 import count_parameters, network_forward, xor_network
 
 from bplib.activations import sigmoid
 from bplib.checks import ch04 as check

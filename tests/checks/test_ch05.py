@@ -3,7 +3,7 @@ test_contract.py)."""
 
 import numpy as np
 import pytest
-from references import backprop, backprop_step
+from cases_ch05 import backprop, backprop_step
 
 from bplib.activations import sigmoid, sigmoid_prime
 from bplib.checks import ch05

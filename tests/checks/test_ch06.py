@@ -3,7 +3,7 @@ contract is in test_contract.py)."""
 
 import numpy as np
 import pytest
-from references import cross_entropy, log_likelihood_gradient, softmax
+from cases_ch06 import cross_entropy, log_likelihood_gradient, softmax
 
 from bplib.activations import sigmoid_prime
 from bplib.checks import ch06

@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 import pytest
-from references import adam_step, minibatches
+from cases_ch07 import adam_step, minibatches
 
 from bplib.checks import ch07 as check
 

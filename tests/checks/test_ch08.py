@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from references import evaluate, update_mini_batch
+from cases_ch08 import evaluate, update_mini_batch
 
 from bplib.checks import ch08 as check
 from bplib.checks.feedback import CheckFailed

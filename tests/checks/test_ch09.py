@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from references import dropout_forward, early_stopping
+from cases_ch09 import dropout_forward, early_stopping
 
 from bplib import data, train
 from bplib.checks import ch09 as check

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from references import (
+from cases_ch10 import (
     batchnorm_backward,
     batchnorm_forward,
     he_init,
