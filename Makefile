@@ -34,14 +34,14 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 # Everything but notebooks, kernels and the browser: the library, the checks, the packaging.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest tests -m "not notebook and not browser"
+	$(BIN)/python -m pytest -n auto --dist loadscope tests -m "not notebook and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
