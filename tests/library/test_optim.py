@@ -248,3 +248,69 @@ def test_get_passes_an_optimizer_through_and_refuses_hyperparameters_with_it():
     assert optim.get(adam) is adam
     with pytest.raises(ValueError, match=r"got the optimizer Adam\(eta=0.01.*and also eta, mu"):
         optim.get(adam, eta=0.1, mu=0.5)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=SEEDS, eta=st.floats(1e-3, 0.5), lmbda=st.floats(0.0, 0.5))
+def test_adamw_decays_the_weights_beside_the_adam_step_and_leaves_the_biases(seed, eta, lmbda):
+    """By hand: W <- W - eta (s_hat / (sqrt(r_hat) + eps) + lmbda W); b <- b - eta s_hat / ..."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    params, grads = problem(seed)  # params[0] is a matrix W, params[1] a vector b
+    got = run(optim.AdamW(eta, lmbda, beta1, beta2, eps), params, grads)
+    for i, w0 in enumerate(params):
+        decay = lmbda if w0.ndim == 2 else 0.0
+        w, s, r = w0, np.zeros_like(w0), np.zeros_like(w0)
+        for t, g in enumerate(grads, start=1):
+            s = beta1 * s + (1 - beta1) * g[i]
+            r = beta2 * r + (1 - beta2) * g[i] ** 2
+            s_hat, r_hat = s / (1 - beta1**t), r / (1 - beta2**t)
+            w = w - eta * (s_hat / (np.sqrt(r_hat) + eps) + decay * w)
+            np.testing.assert_allclose(got[t - 1][i], w, rtol=1e-10, atol=1e-12)
+
+
+def test_adamw_with_no_gradient_shrinks_the_weights_by_one_minus_eta_lambda_and_not_b():
+    W, b = np.array([[2.0, -4.0], [1.0, 0.5]]), np.array([3.0, -1.0])
+    opt = optim.AdamW(0.1, lmbda=0.5)
+    for _ in range(3):
+        opt.step([W, b], [np.zeros((2, 2)), np.zeros(2)])
+    np.testing.assert_allclose(W, 0.95**3 * np.array([[2.0, -4.0], [1.0, 0.5]]), rtol=1e-14)
+    assert b.tolist() == [3.0, -1.0]
+
+
+def test_adamw_is_not_adam_with_an_l2_gradient():
+    """Under Adam an L2 term lmbda W added to the gradient is rescaled by 1 / sqrt(r_hat), so
+    a weight with a large gradient is barely decayed; decoupled decay shrinks every weight by
+    eta lmbda W whatever its gradient. Under gradient descent the two would be the same step."""
+    eta, lmbda = 0.01, 0.1
+    W0 = np.array([[1.0, 1.0]])
+    g = np.array([[100.0, 0.0]])  # the first weight has a large gradient, the second none
+    decoupled, coupled = W0.copy(), W0.copy()
+    optim.AdamW(eta, lmbda).step([decoupled], [g])
+    optim.Adam(eta).step([coupled], [g + lmbda * coupled])
+    # AdamW: the Adam step of sign(g) plus the decay eta lmbda W on each weight
+    np.testing.assert_allclose(decoupled, [[1 - eta - eta * lmbda, 1 - eta * lmbda]], rtol=1e-6)
+    # Adam + L2: the first step is eta sign(g + lmbda W) however large lmbda W is
+    np.testing.assert_allclose(coupled, [[1 - eta, 1 - eta]], rtol=1e-6)
+    assert not np.allclose(decoupled, coupled, rtol=1e-4)
+    gd_decoupled, gd_coupled = W0.copy(), W0.copy()
+    optim.GradientDescent(eta).step([gd_coupled], [g + lmbda * gd_coupled])
+    gd_decoupled *= 1 - eta * lmbda
+    gd_decoupled -= eta * g
+    np.testing.assert_allclose(gd_decoupled, gd_coupled, rtol=1e-14, atol=1e-15)
+
+
+def test_adamw_is_found_by_name_and_refuses_a_negative_decay():
+    opt = optim.get("adamw", eta=0.001, lmbda=0.05)
+    assert type(opt) is optim.AdamW and (opt.eta, opt.lmbda) == (0.001, 0.05)
+    assert repr(optim.AdamW(0.001)) == (
+        "AdamW(eta=0.001, lmbda=0.01, beta1=0.9, beta2=0.999, eps=1e-08)"
+    )
+    with pytest.raises(ValueError, match="lmbda must be a number >= 0, got -0.1"):
+        optim.AdamW(0.1, lmbda=-0.1)
+
+
+def test_adamw_refuses_gradients_that_do_not_match_before_decaying_anything():
+    W = np.ones((3, 2))
+    with pytest.raises(ValueError, match=r"grads\[0\] must have the shape of params\[0\]"):
+        optim.AdamW(0.1, lmbda=0.5).step([W], [np.zeros(2)])
+    assert np.all(W == 1.0)
