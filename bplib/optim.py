@@ -57,6 +57,11 @@ def _check_fraction(name: str, value: float) -> None:
         raise ValueError(f"{name} must lie in [0, 1), got {value}")
 
 
+def _check_epochs(name: str, value: int) -> None:
+    if not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive number of epochs, got {value!r}")
+
+
 class GradientDescent(Optimizer):
     r"""$w \leftarrow w - \eta \nabla C$."""
 
@@ -255,8 +260,7 @@ def step_decay(eta0: float, drop: float = 0.5, every: int = 10) -> Schedule:
         raise ValueError(f"eta0 must be a number >= 0, got {eta0}")
     if not 0.0 < drop <= 1.0:
         raise ValueError(f"drop must lie in (0, 1], got {drop}")
-    if not isinstance(every, (int, np.integer)) or every < 1:
-        raise ValueError(f"every must be a positive number of epochs, got {every!r}")
+    _check_epochs("every", every)
     return lambda t: eta0 * drop ** (t // every)
 
 
@@ -267,3 +271,25 @@ def exponential_decay(eta0: float, k: float) -> Schedule:
     if not k >= 0.0:
         raise ValueError(f"k must be a number >= 0, got {k}")
     return lambda t: eta0 * math.exp(-k * t)
+
+
+def cosine_decay(eta0: float, epochs: int, eta_min: float = 0.0) -> Schedule:
+    r"""$\eta_t = \eta_{\min} + \frac{1}{2}(\eta_0 - \eta_{\min})(1 + \cos(\pi t / T))$ for
+    $t \le T$ = ``epochs``, then $\eta_{\min}$: half a cosine from $\eta_0$ down to $\eta_{\min}$
+    (Loshchilov & Hutter 2017, without restarts)."""
+    if not eta0 >= 0.0:
+        raise ValueError(f"eta0 must be a number >= 0, got {eta0}")
+    if not 0.0 <= eta_min <= eta0:
+        raise ValueError(f"eta_min must lie in [0, eta0 = {eta0:g}], got {eta_min}")
+    _check_epochs("epochs", epochs)
+    return lambda t: (
+        eta_min + 0.5 * (eta0 - eta_min) * (1.0 + math.cos(math.pi * min(t, epochs) / epochs))
+    )
+
+
+def warmup(schedule: Schedule, epochs: int) -> Schedule:
+    r"""Linear warm-up before ``schedule``: $\eta_t = \frac{t + 1}{T_w + 1}\,\mathrm{schedule}(0)$
+    for $t < T_w$ = ``epochs``, then $\eta_t = \mathrm{schedule}(t - T_w)$ (Goyal et al. 2017)."""
+    _check_epochs("epochs", epochs)
+    peak = schedule(0)
+    return lambda t: peak * (t + 1) / (epochs + 1) if t < epochs else schedule(t - epochs)

@@ -314,3 +314,37 @@ def test_adamw_refuses_gradients_that_do_not_match_before_decaying_anything():
     with pytest.raises(ValueError, match=r"grads\[0\] must have the shape of params\[0\]"):
         optim.AdamW(0.1, lmbda=0.5).step([W], [np.zeros(2)])
     assert np.all(W == 1.0)
+
+
+def test_cosine_decay_falls_from_eta0_to_eta_min_along_half_a_cosine():
+    cosine = optim.cosine_decay(1.0, epochs=4, eta_min=0.2)
+    half = 0.2 + 0.8 * (1 + np.cos(np.pi * np.arange(5) / 4)) / 2
+    assert [cosine(t) for t in range(5)] == pytest.approx(half, rel=1e-14)
+    assert cosine(2) == pytest.approx(0.6, rel=1e-14)  # half way down at half the epochs
+    assert [cosine(t) for t in (4, 5, 50)] == pytest.approx([0.2, 0.2, 0.2], rel=1e-14)
+
+
+def test_warmup_climbs_linearly_to_the_schedule_then_follows_it():
+    warm = optim.warmup(optim.step_decay(0.8, drop=0.5, every=2), epochs=3)
+    assert [warm(t) for t in range(8)] == pytest.approx(
+        [0.2, 0.4, 0.6, 0.8, 0.8, 0.4, 0.4, 0.2], rel=1e-14
+    )
+    cosine = optim.cosine_decay(0.5, epochs=10)
+    warm_cosine = optim.warmup(cosine, epochs=1)
+    assert [warm_cosine(t) for t in range(12)] == pytest.approx(
+        [0.25] + [cosine(t) for t in range(11)], rel=1e-14
+    )
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: optim.cosine_decay(1.0, epochs=0), "epochs must be a positive number of epochs"),
+        (lambda: optim.cosine_decay(1.0, 5, eta_min=2.0), r"eta_min must lie in \[0, eta0 = 1\]"),
+        (lambda: optim.cosine_decay(-1.0, 5), "eta0 must be a number >= 0, got -1.0"),
+        (lambda: optim.warmup(optim.constant(1.0), epochs=2.5), "got 2.5"),
+    ],
+)
+def test_bad_warmup_and_cosine_schedules_are_refused(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
