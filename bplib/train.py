@@ -77,6 +77,7 @@ def train(
     restore_best: bool = True,
     min_loss: float | None = None,
     min_update: float | None = None,
+    max_error: float | None = None,
     shuffle: bool = True,
     seed: int | None = 0,
     progress: bool = True,
@@ -98,7 +99,8 @@ def train(
       gradients, all together, are scaled down to this norm when longer.
     - ``validation``: ``(X_val, y_val)``, evaluated after every epoch.
     - Stops after ``epochs``; or when the training loss falls below ``min_loss``; or when no
-      weight or bias moved more than ``min_update`` during an epoch; or, with ``patience``,
+      weight or bias moved more than ``min_update`` during an epoch; or when the error rate on
+      the training set, 1 - accuracy, is at most ``max_error``; or, with ``patience``,
       when the validation data term (the cost without the penalty) has not improved for
       ``patience`` epochs. ``History.stopped_because`` says which. With ``patience`` and
       ``restore_best``, the network ends with the weights of ``History.best_epoch``, whatever
@@ -125,6 +127,8 @@ def train(
         )
     if min_loss is not None and "loss" not in monitor:
         raise ValueError("min_loss needs 'loss' in monitor")
+    if max_error is not None:
+        _check_max_error(max_error, monitor, Y)
     optimizer = _optimizer(optimizer, eta, schedule)
 
     rng = np.random.default_rng(seed)
@@ -168,7 +172,7 @@ def train(
                 if min_update is not None
                 else math.nan
             )
-            reason = _stop_reason(history, min_loss, update, min_update, patience)
+            reason = _stop_reason(history, min_loss, update, min_update, max_error, patience)
             if reason:
                 history.stopped_because = reason
                 break
@@ -294,15 +298,29 @@ def _check_arguments(
         raise ValueError(f"monitor must hold 'loss' and/or 'accuracy', got {monitor!r}")
 
 
+def _check_max_error(max_error: float, monitor: Sequence[str], Y: np.ndarray) -> None:
+    """Raise ValueError unless ``max_error`` is a rate and the error rate can be measured."""
+    if not 0.0 <= max_error < 1.0:
+        raise ValueError(f"max_error must lie in [0, 1), got {max_error}")
+    if "accuracy" not in monitor:
+        raise ValueError("max_error needs 'accuracy' in monitor")
+    if not _is_class(Y):
+        raise ValueError(
+            "max_error needs targets that are classes (labels, one-hot rows, or 0/1 for one "
+            "output unit); these targets have no error rate"
+        )
+
+
 def _stop_reason(
     history: History,
     min_loss: float | None,
     update: float,
     min_update: float | None,
+    max_error: float | None,
     patience: int | None,
 ) -> str | None:
     """Why training stops after the latest epoch in ``history``, or None to go on."""
-    epoch, loss = history.epoch[-1], history.train_loss[-1]
+    epoch, loss, error = history.epoch[-1], history.train_loss[-1], 1 - history.train_accuracy[-1]
     if min_loss is not None and loss < min_loss:
         return f"the training loss {loss:.4g} fell below min_loss = {min_loss:g}"
     if min_update is not None and update < min_update:
@@ -310,6 +328,9 @@ def _stop_reason(
             f"the largest change of a weight or bias in epoch {epoch}, {update:.3g}, "
             f"fell below min_update = {min_update:g}"
         )
+    # 1 - accuracy is rounded (1 - 57/60 > 0.05), so a rate equal to max_error is met too
+    if max_error is not None and error <= max_error + 1e-12:
+        return f"the training error rate {error:.4g} fell to max_error = {max_error:g} or below"
     if patience is not None and epoch - (history.best_epoch or 0) >= patience:
         return (
             f"the validation loss did not improve for {patience} epochs "

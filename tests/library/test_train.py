@@ -426,3 +426,44 @@ def test_early_stopping_and_best_epoch_watch_the_validation_data_term():
     history = train(stopped, X, Y, epochs=30, patience=3, **settings)
     assert history.epoch[-1] == best + 3 and history.best_epoch == best
     assert stopped.cost(X, Y) == pytest.approx(data_terms[best - 1], rel=1e-12)
+
+
+def test_stops_when_the_training_error_rate_falls_to_max_error():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 2))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+
+    def run(max_error=None):
+        return train(
+            Network([2, 1], seed=0),
+            X,
+            y,
+            epochs=200,
+            batch_size=None,
+            eta=1.0,
+            max_error=max_error,
+            progress=False,
+        )
+
+    history, full = run(0.05), run()
+    last = history.epoch[-1]
+    errors = 1 - np.array(full.train_accuracy)
+    # the first epoch whose error rate is at most 5%, 3 of the 60 points (1 - 57/60 is rounded)
+    assert last < 200 and last == 1 + np.flatnonzero(errors <= 0.05 + 1e-12)[0]
+    assert errors[last - 2] > 0.06 and history.train_accuracy == full.train_accuracy[:last]
+    assert "the training error rate 0.05 fell to max_error = 0.05" in history.stopped_because
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(max_error=1.0), r"max_error must lie in \[0, 1\), got 1.0"),
+        (dict(max_error=0.1, monitor=("loss",)), "max_error needs 'accuracy' in monitor"),
+    ],
+)
+def test_bad_max_error_is_refused(kwargs, message):
+    X, y = data()
+    with pytest.raises(ValueError, match=message):
+        train(Network([3, 2]), X, y, progress=False, **kwargs)
+    with pytest.raises(ValueError, match="max_error needs targets that are classes"):
+        train(Network([3, 1], output_activation="identity"), X, X[:, :1], max_error=0.1)
