@@ -11,6 +11,13 @@ $$\delta^L = \nabla_a C \odot \sigma'(z^L), \qquad
 \delta^l = (\delta^{l+1} (W^{l+1})^T) \odot \sigma'(z^l),$$
 $$\partial C/\partial b^l = \textstyle\sum_x \delta^l_x, \qquad
 \partial C/\partial W^l = (a^{l-1})^T \delta^l.$$
+
+Two options change the hidden layers $l < L$. With ``batchnorm``, $z^l = \mathrm{BN}(u^l)$,
+$u^l = a^{l-1} W^l + b^l$ (bplib.batchnorm), and the gradients of $W^l$, $b^l$ take
+$\partial C/\partial u^l$, the backward pass of BN applied to $\delta^l$. With ``residual``,
+a hidden layer whose input and output sizes agree adds its input, $a^l = a^{l-1} + \sigma(z^l)$,
+so $\partial C/\partial a^{l-1} = \partial C/\partial a^l + (\partial C/\partial u^l) (W^l)^T$:
+the identity path carries the gradient of the layer above down unchanged.
 """
 
 from collections.abc import Callable, Sequence
@@ -18,6 +25,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bplib import activations, losses
+from bplib import batchnorm as bn
 from bplib import init as initializers
 from bplib.data import one_hot
 from bplib.regularization import dropout_mask
@@ -38,8 +46,13 @@ class Network:
     ``backprop(weights, biases, X, Y) -> (nabla_b, nabla_w)`` that the network uses instead of
     its own (the one a student writes in chapter 05), with ``Y`` as ``check_targets`` returns it.
 
-    ``parameters()`` is $[W^1, \\ldots, W^L, b^1, \\ldots, b^L]$, the network's own arrays, and
-    ``gradient(X, Y)`` the gradient of the cost in the same order.
+    ``batchnorm=True`` puts a ``BatchNorm`` layer (``self.norms``) before the activation of every
+    hidden layer; ``residual=True`` gives each hidden layer with as many inputs as outputs a skip
+    connection (see the module's docstring). Neither works with ``backprop=``.
+
+    ``parameters()`` is $[W^1, \\ldots, W^L, b^1, \\ldots, b^L]$, the network's own arrays,
+    followed with batch normalization by the $\\gamma$'s and then the $\\beta$'s of its hidden
+    layers; ``gradient(X, Y)`` is the gradient of the cost in the same order.
     """
 
     def __init__(
@@ -51,6 +64,8 @@ class Network:
         init: str | initializers.Init = "normal",
         seed: int | np.random.Generator | None = None,
         backprop: Backprop | None = None,
+        batchnorm: bool = False,
+        residual: bool = False,
     ) -> None:
         sizes = list(sizes)
         if len(sizes) < 2:
@@ -67,7 +82,18 @@ class Network:
         self.loss = losses.get(loss)
         losses.check_pair(self.loss, self.output_activation)
         self.rng = np.random.default_rng(seed)
+        if backprop is not None and (batchnorm or residual):
+            raise ValueError(
+                "backprop= computes the plain network's gradient; it cannot be combined with "
+                f"batchnorm={batchnorm} or residual={residual}"
+            )
         self.backprop_fn = backprop
+        # One BatchNorm per hidden layer, or none; skips[l]: layer l + 1 adds its input.
+        self.norms = [bn.BatchNorm(n) for n in sizes[1:-1]] if batchnorm else []
+        self.skips = [
+            residual and 0 < l < len(sizes) - 2 and sizes[l] == sizes[l + 1]
+            for l in range(len(sizes) - 1)
+        ]
         draw = initializers.get(init)
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
@@ -86,6 +112,8 @@ class Network:
         loss: str | losses.Loss = "quadratic",
         seed: int | np.random.Generator | None = None,
         backprop: Backprop | None = None,
+        batchnorm: bool = False,
+        residual: bool = False,
     ) -> "Network":
         r"""A network with the given $W^l$ (n_in, n_out) and $b^l$ (n_out,), copied as floats."""
         weights = [np.array(W, dtype=float) for W in weights]
@@ -112,12 +140,16 @@ class Network:
             init=lambda *_: next(given),
             seed=seed,
             backprop=backprop,
+            batchnorm=batchnorm,
+            residual=residual,
         )
 
     def __repr__(self) -> str:
+        options = ", batchnorm=True" * bool(self.norms) + ", residual=True" * any(self.skips)
         return (
             f"Network({self.sizes}, activation={self.activation.name!r}, "
-            f"output_activation={self.output_activation.name!r}, loss={self.loss.name!r})"
+            f"output_activation={self.output_activation.name!r}, loss={self.loss.name!r}"
+            f"{options})"
         )
 
     def layer_activations(self) -> list[activations.Activation]:
@@ -126,14 +158,22 @@ class Network:
 
     def parameters(self) -> list[np.ndarray]:
         r"""$[W^1, \ldots, W^L, b^1, \ldots, b^L]$: the network's own arrays, not copies, so an
-        optimizer that updates them in place updates the network."""
-        return self.weights + self.biases
+        optimizer that updates them in place updates the network; then the $\gamma$'s and the
+        $\beta$'s of batch normalization, if any."""
+        norms = self.norms
+        return self.weights + self.biases + [n.gamma for n in norms] + [n.beta for n in norms]
 
-    def feedforward(self, X: np.ndarray) -> np.ndarray:
-        r"""The output $a^L$ for a batch ``X`` (n, sizes[0]); returns (n, sizes[-1])."""
+    def feedforward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        r"""The output $a^L$ for a batch ``X`` (n, sizes[0]); returns (n, sizes[-1]). Batch
+        normalization uses its running averages, or with ``training`` the batch's statistics
+        (the cost that ``backprop`` differentiates)."""
         a = self.check_inputs(X)
-        for sigma, W, b in zip(self.layer_activations(), self.weights, self.biases, strict=True):
-            a = sigma.fn(a @ W + b)
+        layers = zip(self.layer_activations(), self.weights, self.biases, self.skips, strict=True)
+        for l, (sigma, W, b, skip) in enumerate(layers):
+            z = a @ W + b
+            if self.norms and l < len(self.norms):
+                z = self.norms[l](z, training)
+            a = a + sigma.fn(z) if skip else sigma.fn(z)
         return a
 
     def backprop(
@@ -165,14 +205,23 @@ class Network:
                 )
             given_b, given_w = self.backprop_fn(self.weights, self.biases, X, Y)
             return list(given_b), list(given_w)
+        nabla_b, nabla_w, _ = self._backprop(X, Y, dropout, rng or self.rng)
+        return nabla_b, nabla_w
+
+    def _backprop(
+        self, X: np.ndarray, Y: np.ndarray, dropout: float, rng: np.random.Generator
+    ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """(nabla_b, nabla_w, [dgamma of each BN layer..., dbeta of each...]) of the mean cost."""
         # At batch size 10 a NumPy call on these small arrays costs about as much as its
         # arithmetic, so this path keeps the calls few: benchmarks/README.md counts them.
-        rng = rng or self.rng
         sigmas = self.layer_activations()
         L = len(self.weights)
-        acts, sigma_primes, masks = [X], [], []
+        acts, sigma_primes, masks, caches = [X], [], [], []
         for l, sigma in enumerate(sigmas):
             z = acts[-1] @ self.weights[l] + self.biases[l]
+            if l < len(self.norms):
+                z, cache = self.norms[l].train_forward(z)
+                caches.append(cache)
             a = sigma.fn(z)
             if l < L - 1:
                 # sigma'(z) from a, when there is a formula, spares a second pass over z.
@@ -181,6 +230,8 @@ class Network:
                 if dropout > 0.0:
                     masks.append(dropout_mask(a.shape, dropout, rng))
                     a = a * masks[-1]
+                if self.skips[l]:
+                    a = a + acts[-1]
             acts.append(a)
 
         # z and a are now z^L and a^L; the loss calls prime(z^L) only if its delta needs it.
@@ -191,14 +242,22 @@ class Network:
         delta = self.loss.delta(z, a, Y, prime) / len(X)
         nabla_b: list[np.ndarray] = [np.empty(0)] * L
         nabla_w: list[np.ndarray] = [np.empty(0)] * L
+        dgammas: list[np.ndarray] = [np.empty(0)] * len(caches)
+        dbetas: list[np.ndarray] = [np.empty(0)] * len(caches)
+        dC_da = np.empty(0)  # dC/da^l for the output a^l of the layer just done
         for l in range(L - 1, -1, -1):
-            nabla_b[l] = delta.sum(axis=0)
-            nabla_w[l] = acts[l].T @ delta
+            du = delta  # dC/du^l, u^l = a^(l-1) W^l + b^l: delta^l, or BN's backward pass of it
+            if l < len(caches):
+                du, dgammas[l], dbetas[l] = bn.backward(delta, caches[l])
+            nabla_b[l] = du.sum(axis=0)
+            nabla_w[l] = acts[l].T @ du
             if l > 0:
-                delta = (delta @ self.weights[l].T) * sigma_primes[l - 1]
-                if masks:
-                    delta *= masks[l - 1]
-        return nabla_b, nabla_w
+                below = du @ self.weights[l].T
+                if self.skips[l]:
+                    below += dC_da  # the identity path
+                dC_da = below
+                delta = (dC_da * masks[l - 1] if masks else dC_da) * sigma_primes[l - 1]
+        return nabla_b, nabla_w, dgammas + dbetas
 
     def gradient(
         self,
@@ -210,9 +269,16 @@ class Network:
         checked: bool = False,
     ) -> list[np.ndarray]:
         r"""$[\nabla_{W^1} C, \ldots, \nabla_{W^L} C, \nabla_{b^1} C, \ldots, \nabla_{b^L} C]$,
-        in the order of ``parameters()``; the arguments are those of ``backprop``."""
-        nabla_b, nabla_w = self.backprop(X, Y, dropout, rng, checked=checked)
-        return nabla_w + nabla_b
+        then those of batch normalization's $\\gamma$'s and $\\beta$'s, if any: the order of
+        ``parameters()``; the arguments are those of ``backprop``."""
+        if not self.norms:
+            nabla_b, nabla_w = self.backprop(X, Y, dropout, rng, checked=checked)
+            return nabla_w + nabla_b
+        if not checked:
+            X = _nonempty(self.check_inputs(X), "gradient")
+            Y = self.check_targets(Y, len(X))
+        nabla_b, nabla_w, nabla_norms = self._backprop(X, Y, dropout, rng or self.rng)
+        return nabla_w + nabla_b + nabla_norms
 
     def cost(self, X: np.ndarray, Y: np.ndarray) -> float:
         """The mean cost $C$ over the batch (no regularization term)."""
