@@ -5,10 +5,16 @@ wrong answers from these references."""
 import numpy as np
 from contract import Case, hard
 
+from bplib import losses
+
 
 def mean_squared_error(a, y):
     """The reference, as in solutions/00_getting_started.ipynb."""
     return 0.5 * float(np.sum((a - y) ** 2)) / a.shape[0]
+
+
+def via_bplib(a, y):
+    return losses.quadratic(a, y)
 
 
 CASES = {
@@ -16,6 +22,7 @@ CASES = {
         (mean_squared_error,),
         hard(mean_squared_error),
         ("on a random batch",),
-        calls=({}, {"seed": 7}, {"seed": 8, "n": 1}, {"seed": 3, "n": 9}),
+        calls=({}, {"seed": 7}, {"seed": 8, "m": 1}, {"seed": 3, "m": 9}),
+        via_bplib=(via_bplib,),
     ),
 }
