@@ -57,7 +57,7 @@ def stage(src: Path) -> None:
     """Lay out the book's sources in src: the repository's layout, so launch links point right."""
     shutil.rmtree(src, ignore_errors=True)
     src.mkdir(parents=True)
-    for name in ["_config.yml", "_toc.yml", "intro.md"]:
+    for name in ["_config.yml", "_toc.yml", "intro.md", "anchors.py"]:
         shutil.copy2(BOOK / name, src / name)
     shutil.copytree(ROOT / "chapters", src / "chapters", ignore=shutil.ignore_patterns(".*"))
     vendor(src / "_assets" / "vendor")
