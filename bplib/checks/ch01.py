@@ -1,10 +1,12 @@
 """Checks for chapter 01, gradient descent."""
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import numpy as np
 
+from bplib import gradcheck
 from bplib.checks.feedback import CheckFailed, Tolerance, call, compare, exercise, fail, unchanged
 
 
@@ -13,13 +15,13 @@ def _derivative_causes(J: Callable, w: float, h: float) -> list:
     return [
         (
             (J(w + h) - J(w)) / h,
-            "a forward difference (J(w + h) - J(w)) / h, whose error is O(h); "
-            "use the central difference (J(w + h) - J(w - h)) / (2h), whose error is O(h^2)",
+            "a forward difference (J(w + h) - J(w)) / h, whose error is O(h): combine "
+            "J(w + h) and J(w - h) so that the h^2 J''(w) terms of their expansions cancel",
         ),
         (
             (J(w) - J(w - h)) / h,
-            "a backward difference (J(w) - J(w - h)) / h, whose error is O(h); "
-            "use the central difference (J(w + h) - J(w - h)) / (2h)",
+            "a backward difference (J(w) - J(w - h)) / h, whose error is O(h): use "
+            "J(w + h) and J(w - h), not J(w)",
         ),
         (
             (J(w + h) - J(w - h)) / h,
@@ -32,7 +34,7 @@ def _derivative_causes(J: Callable, w: float, h: float) -> list:
     ]
 
 
-@exercise("numerical_derivative")
+@exercise("numerical_derivative", bplib_answers=(gradcheck.numerical_gradient,))
 def numerical_derivative(numerical_derivative: Callable, seed: int = 0) -> None:
     """Central differences on J(w) = w^3 (where they give 3w^2 + h^2 exactly), then on random
     smooth functions at random points, against the exact derivative."""
@@ -284,9 +286,107 @@ def best_learning_rate(best_learning_rate: Callable, seed: int = 0) -> None:
         except CheckFailed as e:
             if np.size(got) != 1 or not np.isfinite(got):
                 raise
-            rho = np.max(np.abs(1 - float(got) * k))
-            fail(
-                f"{e}. With your eta the error shrinks at worst by a factor {rho:.4f} per step"
-                f"{' (>= 1: it does not converge)' if rho >= 1 else ''}; the best eta gives "
-                f"{(hi - lo) / (hi + lo):.4f}"
-            )
+            fail(_slower(e, what, float(got), expected, k))
+
+
+def _slower(e: CheckFailed, what: str, got: float, expected: float, k: np.ndarray) -> str:
+    """The message for a learning rate that converges more slowly than the best one: the
+    likely cause if one matched, else too large or too small; and the student's factor per
+    step, never the best factor (from which the answer would follow)."""
+    message = str(e)
+    if "Likely cause" not in message:
+        message = (
+            f"{what}: got eta = {got:.6g}, which is too {'large' if got > expected else 'small'}"
+        )
+    rho = float(np.max(np.abs(1 - got * k)))
+    return (
+        f"{message}. With your eta the error shrinks at worst by a factor {rho:.4f} per step"
+        f"{' (>= 1: it does not converge)' if rho >= 1 else ''}; another eta does better"
+    )
+
+
+def _reference_best_learning_rate(k) -> float:
+    k = np.asarray(k, dtype=float)
+    return float(2 / (k.min() + k.max()))
+
+
+@contextlib.contextmanager
+def _helpers_replaced(fn: Callable, helpers: dict[str, Callable]) -> Iterator[list[str]]:
+    """Rebind, for the block, those of ``helpers`` that ``fn``'s module defines as functions
+    (the student's earlier answers) to the references; yield their names."""
+    namespace = getattr(fn, "__globals__", {})
+    saved = {name: namespace[name] for name in helpers if callable(namespace.get(name))}
+    namespace.update({name: helpers[name] for name in saved})
+    try:
+        yield sorted(saved)
+    finally:
+        namespace.update(saved)
+
+
+def _rotated(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A random symmetric positive definite (n, n) H = Q diag(lam) Q^T and its eigenvalues."""
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    lam = 10 ** rng.uniform(-1, 2, size=n)
+    H = q @ np.diag(lam) @ q.T
+    return (H + H.T) / 2, np.sort(lam)
+
+
+def _hessian_cases(learning_rate_for_hessian: Callable, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cases = [(np.array([[5.5, 4.5], [4.5, 5.5]]), np.array([1.0, 10.0]))]
+    cases += [_rotated(rng, n) for n in (2, 3, 4, 6)]
+    for H, lam in cases:
+        what = f"learning_rate_for_hessian(H) for H = {np.round(H, 3).tolist()}"
+        H_in = H.copy()
+        with unchanged(lambda H_in=H_in: [H_in], f"{what} changed H in place"):
+            got = call(learning_rate_for_hessian, H_in, what=what)
+        diag = np.diag(H)
+        expected = 2 / (lam[0] + lam[-1])
+        causes = [
+            (
+                2 / (diag.min() + diag.max()),
+                "the diagonal entries of H are the curvatures along the axes, but the valley "
+                "is rotated: (I - eta H) w mixes the axes. Which directions does it not mix?",
+            ),
+            (
+                2 / (H.min() + H.max()),
+                "the smallest and largest entries of H are not curvatures of the valley",
+            ),
+            (2 / np.trace(H), "2 / trace(H) uses every curvature; only the extremes decide"),
+            (1 / lam[-1], "eta = 1/lambda_max is safe, but the flattest direction then crawls"),
+            (2 / lam[-1], "eta = 2/lambda_max is the edge of divergence"),
+        ]
+        try:
+            compare(got, expected, what, Tolerance(1e-6, 0.0), causes=causes)
+        except CheckFailed as e:
+            if np.size(got) != 1 or not np.isfinite(got):
+                raise
+            fail(_slower(e, what, float(got), expected, lam))
+
+
+@exercise("learning_rate_for_hessian")
+def learning_rate_for_hessian(learning_rate_for_hessian: Callable, seed: int = 0) -> None:
+    """The example H of the text (eigenvalues 1 and 10), then random rotated valleys in 2, 3, 4
+    and 6 dimensions. An answer that calls the student's own best_learning_rate is judged on
+    its own: when it fails, it runs again with the reference best_learning_rate, and passes
+    if only that was wrong (exercise 3 already marked it)."""
+    try:
+        _hessian_cases(learning_rate_for_hessian, seed)
+        return
+    except (CheckFailed, NotImplementedError) as e:
+        first = e
+    reference = {"best_learning_rate": _reference_best_learning_rate}
+    with _helpers_replaced(learning_rate_for_hessian, reference) as replaced:
+        if not replaced:
+            raise first
+        try:
+            _hessian_cases(learning_rate_for_hessian, seed)
+        except CheckFailed as e:
+            raise CheckFailed(
+                f"{e} (the same with the reference best_learning_rate: the fault is in "
+                "learning_rate_for_hessian itself)"
+            ) from None
+    print(
+        "learning_rate_for_hessian is right: it failed only through your best_learning_rate, "
+        "which exercise 3 marks; with the reference best_learning_rate it passes."
+    )

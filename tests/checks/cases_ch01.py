@@ -5,6 +5,8 @@ wrong answers from these references."""
 import numpy as np
 from contract import Case, hard
 
+from bplib import gradcheck
+
 
 def numerical_derivative(J, w, h=1e-5):
     return (J(w + h) - J(w - h)) / (2 * h)
@@ -29,11 +31,21 @@ def best_learning_rate(k):
     return 2 / (k.min() + k.max())
 
 
+def learning_rate_for_hessian(H):
+    return best_learning_rate(np.linalg.eigvalsh(H))
+
+
+def numerical_derivative_via_bplib(J, w, h=1e-5):
+    x = np.array(float(w))
+    return float(gradcheck.numerical_gradient(lambda: J(x), x, h))
+
+
 CASES = {
     "numerical_derivative": Case(
         (numerical_derivative,),
         hard(numerical_derivative),  # 12 + h^2 = 12.0001 for h = 0.01 only
         ("h=1e-05", "expected 12"),
+        via_bplib=(numerical_derivative_via_bplib,),
     ),
     "gradient_descent": Case(
         (gradient_descent,),
@@ -41,5 +53,12 @@ CASES = {
         ("the path for",),
         not_says="the worked example",
     ),
-    "best_learning_rate": Case((best_learning_rate,), hard(best_learning_rate), ("expected",)),
+    "best_learning_rate": Case(
+        (best_learning_rate,), hard(best_learning_rate), ("shrinks at worst by a factor",)
+    ),
+    "learning_rate_for_hessian": Case(
+        (learning_rate_for_hessian,),
+        hard(learning_rate_for_hessian),
+        ("learning_rate_for_hessian(H) for H", "too large"),
+    ),
 }

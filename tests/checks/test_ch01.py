@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from cases_ch01 import best_learning_rate, gradient_descent
+from cases_ch01 import best_learning_rate, gradient_descent, learning_rate_for_hessian
 
 from bplib.checks import ch01 as check
 
@@ -137,6 +137,80 @@ def test_slips_in_the_learning_rate_are_named(slip, cause, failure):
     assert cause in failure(check.best_learning_rate, slip)
 
 
-def test_a_wrong_learning_rate_is_told_its_contraction_factor(failure):
+def test_a_wrong_learning_rate_is_told_its_contraction_factor_but_not_the_best(failure):
     message = failure(check.best_learning_rate, lambda k: 0.3 / np.max(k))
-    assert "shrinks at worst by a factor" in message
+    assert "shrinks at worst by a factor 0.7000" in message and "too small" in message
+    # Neither the best eta nor its factor: for k = [2] they are 0.5 and 0.
+    assert "0.5" not in message and "0.0000" not in message and "expected" not in message
+
+
+def test_a_random_wrong_learning_rate_gives_no_number_the_answer_follows_from(failure):
+    def slightly_off(k):
+        return 1.01 * best_learning_rate(k) if len(k) > 1 else best_learning_rate(k)
+
+    message = failure(check.best_learning_rate, slightly_off)
+    assert "too large" in message and "another eta does better" in message
+    assert "expected" not in message and "the best eta gives" not in message
+
+
+# learning_rate_for_hessian (the transfer exercise)
+
+
+@pytest.mark.parametrize(
+    ("slip", "cause"),
+    [
+        (lambda H: best_learning_rate(np.diag(H)), "the diagonal entries of H"),
+        (lambda H: 2 / (H.min() + H.max()), "largest entries of H are not curvatures"),
+        (lambda H: 2 / np.trace(H), "trace(H)"),
+        (lambda H: 1 / np.linalg.eigvalsh(H).max(), "the flattest direction then crawls"),
+    ],
+)
+def test_slips_in_the_rotated_valley_are_named(slip, cause, failure):
+    message = failure(check.learning_rate_for_hessian, slip)
+    assert message.startswith("✘ learning_rate_for_hessian: ") and cause in message
+
+
+def student(source: str, **names) -> dict:
+    """Run ``source`` in a namespace of its own, as a notebook's cells would."""
+    namespace = {"np": np, **names}
+    exec(source, namespace)
+    return namespace
+
+
+def test_a_wrong_best_learning_rate_is_not_charged_twice(capsys):
+    kernel = student(
+        "def best_learning_rate(k):\n    return 1 / np.max(k)\n\n"
+        "def learning_rate_for_hessian(H):\n"
+        "    return best_learning_rate(np.linalg.eigvalsh(H))\n"
+    )
+    check.learning_rate_for_hessian(kernel["learning_rate_for_hessian"])
+    out = capsys.readouterr().out
+    assert "failed only through your best_learning_rate" in out
+    assert out.endswith("✔ learning_rate_for_hessian: passed\n")
+    # The student's own helper is back in place after the check.
+    assert kernel["best_learning_rate"](np.array([2.0])) == 0.5
+
+
+def test_an_unfinished_best_learning_rate_is_not_charged_twice(capsys):
+    kernel = student(
+        "def best_learning_rate(k):\n    raise NotImplementedError()\n\n"
+        "def learning_rate_for_hessian(H):\n"
+        "    return best_learning_rate(np.linalg.eigvalsh(H))\n"
+    )
+    check.learning_rate_for_hessian(kernel["learning_rate_for_hessian"])
+    assert capsys.readouterr().out.endswith("✔ learning_rate_for_hessian: passed\n")
+
+
+def test_a_fault_of_its_own_is_named_as_such(failure):
+    kernel = student(
+        "def learning_rate_for_hessian(H):\n    return best_learning_rate(np.diag(H))\n",
+        best_learning_rate=best_learning_rate,
+    )
+    message = failure(check.learning_rate_for_hessian, kernel["learning_rate_for_hessian"])
+    assert "the diagonal entries of H" in message
+    assert "the fault is in learning_rate_for_hessian itself" in message
+
+
+def test_the_reference_is_the_eigenvalue_answer():
+    H = np.array([[5.5, 4.5], [4.5, 5.5]])
+    assert np.isclose(learning_rate_for_hessian(H), 2 / 11)
