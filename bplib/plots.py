@@ -367,3 +367,50 @@ def plot_confusion_matrix(
     ax.set_ylabel("true class")
     ax.figure.colorbar(image, ax=ax, label="samples")
     return ax
+
+
+def plot_graph(
+    nodes: Mapping[str, tuple[float, float, str]],
+    edges: Sequence[tuple[str, str]],
+    values: Mapping[str, float],
+    grads: Mapping[str, float],
+    title: str = "",
+    ax: Axes | None = None,
+) -> Axes:
+    r"""A computational graph with its forward values and backward derivatives.
+
+    ``nodes`` maps a name to its position and label ``(x, y, label)``; ``edges`` lists
+    ``(source, target)``. The arrow leaving a node carries ``values[node]`` on its left (blue)
+    and ``grads[node]``, the output's derivative with respect to that value, on its right
+    (vermillion; "?" where ``grads`` has no entry). A node with arrows in and out is an
+    operation, drawn as a circle; inputs and the output are drawn as rounded boxes.
+    """
+    xs, ys = [p[0] for p in nodes.values()], [p[1] for p in nodes.values()]
+    ax = _axes(ax, figsize=(max(xs) - min(xs) + 1, max(ys) - min(ys) + 1))
+    sources, targets = {s for s, _ in edges}, {t for _, t in edges}
+    for name, (x, y, label) in nodes.items():
+        shape = "circle" if name in sources and name in targets else "round,pad=0.3"
+        box = dict(boxstyle=shape, facecolor="white")
+        ax.text(x, y, label, ha="center", va="center", fontsize=13, zorder=3, bbox=box)
+    for source, target in edges:
+        (x0, y0, _), (x1, y1, _) = nodes[source], nodes[target]
+        arrow = dict(arrowstyle="->", shrinkA=14, shrinkB=14)
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=arrow)
+        # The labels sit either side of the arrow 40% along it, where arrows into one node
+        # are still apart.
+        length = np.hypot(x1 - x0, y1 - y0)
+        nx, ny = -(y1 - y0) / length, (x1 - x0) / length
+        xm, ym = x0 + 0.4 * (x1 - x0), y0 + 0.4 * (y1 - y0)
+        grad = grads.get(source)
+        for side, text, color in [
+            (1, f"{values[source]:.3g}", OKABE_ITO[0]),
+            (-1, "?" if grad is None else f"{grad:.3g}", OKABE_ITO[1]),
+        ]:
+            at = (xm + 0.2 * side * nx, ym + 0.2 * side * ny)
+            ax.text(*at, text, color=color, ha="center", va="center", fontsize=10)
+    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title + "\nblue: forward value, vermillion: derivative of the output", fontsize=10)
+    return ax

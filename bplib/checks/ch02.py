@@ -95,7 +95,7 @@ def _forward_gradient(f: Callable, x: np.ndarray, h: float) -> np.ndarray:
     return grad
 
 
-@exercise("central_gradient")
+@exercise("central_gradient", bplib_answers=(numerical_gradient,))
 def central_gradient(central_gradient: Callable, seed: int = 0) -> None:
     """The worked example f(x) = x[0]^2 + 3 x[0] x[1] (central differences are exact on it), then
     random smooth functions of x with 1, 5 and (2, 3) entries; x must be restored."""
@@ -144,6 +144,82 @@ def central_gradient(central_gradient: Callable, seed: int = 0) -> None:
                 (-central, "the sign is wrong: f(x + h e_i) - f(x - h e_i), right minus left"),
             ],
         )
+
+
+def _graph(x: float, y: float) -> dict[str, float]:
+    """The nodes of f = (x + sigma(y)) / (sigma(x) + (x + y)^2) and their local derivatives."""
+    s_y, s_x = float(sigmoid(np.asarray(y))), float(sigmoid(np.asarray(x)))
+    n, q = x + s_y, x + y
+    d = s_x + q**2
+    return {"n": n, "d": d, "q": q, "ds_x": s_x * (1 - s_x), "ds_y": s_y * (1 - s_y), "s_y": s_y}
+
+
+def _graph_gradients(x: float, y: float, slip: str = "") -> tuple[float, float]:
+    """(df/dx, df/dy) by the chain rule, or what the named ``slip`` gives instead."""
+    v = _graph(x, y)
+    n, d, q = v["n"], v["d"], v["q"]
+    df_dn = 1 / d
+    df_dd = {"div_sign": n / d**2, "div_no_n": -1 / d**2, "div_power": -n / d}.get(slip, -n / d**2)
+    ds_x = {"sigma_for_prime": float(sigmoid(np.asarray(x)))}.get(slip, v["ds_x"])
+    ds_y = {"sigma_for_prime": v["s_y"]}.get(slip, v["ds_y"])
+    df_dq = df_dd * (q if slip == "square_no_2" else 2 * q)
+    paths_x = {"x_via_n": df_dn, "x_via_s": df_dd * ds_x, "x_via_q": df_dq}
+    paths_y = {"y_via_s": df_dn * ds_y, "y_via_q": df_dq}
+    df_dx = sum(value for path, value in paths_x.items() if path != slip)
+    df_dy = sum(value for path, value in paths_y.items() if path != slip)
+    return df_dx, df_dy
+
+
+GRAPH_SLIPS = {
+    "x_via_n": "x reaches f along three paths; the one through the numerator n = x + sigma(y) "
+    "is missing",
+    "x_via_s": "x reaches f along three paths; the one through sigma(x) is missing",
+    "x_via_q": "x reaches f along three paths; the one through q = x + y and q^2 is missing",
+    "y_via_s": "y reaches f along two paths; the one through sigma(y) is missing",
+    "y_via_q": "y reaches f along two paths; the one through q = x + y and q^2 is missing",
+    "div_sign": "the division node: a larger denominator makes f smaller (for n > 0), so "
+    "df/dd has the opposite sign of n",
+    "div_no_n": "the division node's df/dd: differentiate n * d^(-1) with respect to d; the "
+    "numerator stays in it",
+    "div_power": "the division node's df/dd: the derivative of d^(-1) is not d^(-1)",
+    "square_no_2": "the square node: the derivative of q^2 is not q",
+    "sigma_for_prime": "sigma was used where the sigmoid's local derivative belongs",
+}
+
+
+@exercise("graph_gradients")
+def graph_gradients(graph_gradients: Callable, seed: int = 0) -> None:
+    """f(x, y) = (x + sigma(y)) / (sigma(x) + (x + y)^2) at CS231n's point (3, -4), then at
+    random points; each partial is compared with central differences of f on its own, and a
+    missing path or a wrong local derivative is named."""
+    rng = np.random.default_rng(seed)
+    points = [(3.0, -4.0)] + [tuple(float(v) for v in rng.uniform(-3, 3, 2)) for _ in range(4)]
+    for x, y in points:
+        what = f"graph_gradients(x={x:.4f}, y={y:.4f})"
+        got = call(graph_gradients, x, y, what=what)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail(f"{what}: expected a pair (df/dx, df/dy), got {type(got).__name__}")
+        xy = np.array([x, y])
+
+        def f(xy=xy):
+            v = _graph(*xy)
+            return v["n"] / v["d"]
+
+        numeric = numerical_gradient(f, xy)
+        exact = _graph_gradients(x, y)
+        slips = {slip: _graph_gradients(x, y, slip) for slip in GRAPH_SLIPS}
+        for i, name in enumerate(("x", "y")):
+            compare(
+                got[i],
+                numeric[i],
+                f"{what}: df/d{name}",
+                Tolerance(1e-6, 1e-8),
+                causes=[
+                    (value[i], GRAPH_SLIPS[slip])
+                    for slip, value in slips.items()
+                    if not np.isclose(value[i], exact[i], rtol=1e-6, atol=1e-8)
+                ],
+            )
 
 
 def _blame(g: np.ndarray, n: np.ndarray, tol: float) -> set[tuple[int, ...]]:
@@ -251,7 +327,8 @@ def gradient_check(gradient_check: Callable, seed: int = 0) -> None:
         if bad == {tuple(int(j) for j in i) for i in np.argwhere(diff > tol)}:
             fail(
                 f"{what}: entries {sorted(bad)} reported, expected {sorted(expected_bad)}. Likely "
-                "cause: |g_i - n_i| compared with tol on its own; scale it by ||g|| + ||n||"
+                "cause: |g_i - n_i| compared with tol on its own, but tol bounds a relative "
+                "error: what would the relative error be if entry i were the only one off?"
             )
         everything = {tuple(int(j) for j in i) for i in np.ndindex(x.shape)}
         if expected_bad and bad == everything - expected_bad:

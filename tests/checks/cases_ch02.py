@@ -15,6 +15,23 @@ def neuron_gradients(w1, x1, w2, x2, b):
     return {"w1": x1 * dz, "x1": w1 * dz, "w2": x2 * dz, "x2": w2 * dz, "b": dz}
 
 
+def graph_gradients(x, y):
+    s_y = 1 / (1 + np.exp(-y))
+    n = x + s_y
+    s_x = 1 / (1 + np.exp(-x))
+    q = x + y
+    d = s_x + q**2
+    df_dn, df_dd = 1 / d, -n / d**2
+    df_dq = df_dd * 2 * q
+    df_dx = df_dn + df_dd * s_x * (1 - s_x) + df_dq
+    df_dy = df_dn * s_y * (1 - s_y) + df_dq
+    return float(df_dx), float(df_dy)
+
+
+def central_gradient_via_bplib(f, x, h=1e-5):
+    return gradcheck.numerical_gradient(lambda: f(x), x, h)
+
+
 def central_gradient(f, x, h=1e-5):
     grad = np.zeros_like(x, dtype=float)
     for i in np.ndindex(x.shape):
@@ -42,6 +59,14 @@ CASES = {
         ("the partial da/dw1",),
         not_says="w1=2.000",
     ),
-    "central_gradient": Case((central_gradient,), hard(central_gradient), ("shape (1,)",)),
+    "graph_gradients": Case(
+        (graph_gradients,), hard(graph_gradients), ("df/dx", "expected"), not_says="x=3.0000"
+    ),
+    "central_gradient": Case(
+        (central_gradient,),
+        hard(central_gradient),
+        ("shape (1,)",),
+        via_bplib=(central_gradient_via_bplib,),
+    ),
     "gradient_check": Case((gradient_check,), hard(gradient_check), ("a correct gradient",)),
 }

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from cases_ch02 import central_gradient, gradient_check, neuron_gradients
+from cases_ch02 import central_gradient, gradient_check, graph_gradients, neuron_gradients
 
 from bplib import gradcheck
 from bplib.checks import ch02 as check
@@ -58,6 +58,75 @@ def sigma_prime(z):
 def test_slips_in_a_partial_are_named_with_the_partial(name, value, cause, failure):
     message = failure(check.neuron_gradients, with_one_wrong(name, value))
     assert f"the partial da/d{name} is wrong" in message and cause in message
+
+
+# graph_gradients (the transfer exercise)
+
+
+def f_graph(x, y):
+    return (x + 1 / (1 + np.exp(-y))) / (1 / (1 + np.exp(-x)) + (x + y) ** 2)
+
+
+def test_the_reference_graph_gradients_match_central_differences():
+    v = np.array([0.7, -1.9])
+    numeric = gradcheck.numerical_gradient(lambda: f_graph(*v), v)
+    np.testing.assert_allclose(graph_gradients(*v), numeric, rtol=1e-8)
+
+
+def staged(x, y):
+    s_y, s_x = 1 / (1 + np.exp(-y)), 1 / (1 + np.exp(-x))
+    n, q = x + s_y, x + y
+    d = s_x + q**2
+    return s_y, s_x, n, q, d
+
+
+def no_numerator_path(x, y):
+    s_y, s_x, n, q, d = staged(x, y)
+    df_dd = -n / d**2
+    return df_dd * (s_x * (1 - s_x) + 2 * q), graph_gradients(x, y)[1]
+
+
+def no_square_path_for_y(x, y):
+    s_y, s_x, n, q, d = staged(x, y)
+    return graph_gradients(x, y)[0], s_y * (1 - s_y) / d
+
+
+def division_sign(x, y):
+    s_y, s_x, n, q, d = staged(x, y)
+    df_dd = n / d**2
+    return (1 / d + df_dd * (s_x * (1 - s_x) + 2 * q), s_y * (1 - s_y) / d + df_dd * 2 * q)
+
+
+def square_without_2(x, y):
+    s_y, s_x, n, q, d = staged(x, y)
+    df_dd = -n / d**2
+    return (1 / d + df_dd * (s_x * (1 - s_x) + q), s_y * (1 - s_y) / d + df_dd * q)
+
+
+def sigma_path_dropped(x, y):
+    s_y, s_x, n, q, d = staged(x, y)
+    return 1 / d - n / d**2 * 2 * q, graph_gradients(x, y)[1]
+
+
+@pytest.mark.parametrize(
+    ("slip", "partial", "cause"),
+    [
+        (no_numerator_path, "df/dx", "the one through the numerator"),
+        (sigma_path_dropped, "df/dx", "the one through sigma(x) is missing"),
+        (no_square_path_for_y, "df/dy", "y reaches f along two paths; the one through q"),
+        (division_sign, "df/dx", "opposite sign of n"),
+        (square_without_2, "df/dx", "the derivative of q^2 is not q"),
+    ],
+)
+def test_a_missing_path_or_a_wrong_local_derivative_is_named(slip, partial, cause, failure):
+    message = failure(check.graph_gradients, slip)
+    assert message.startswith("✘ graph_gradients: ")
+    assert f"{partial} is wrong. Likely cause: " in message and cause in message
+
+
+def test_a_pair_is_required(failure):
+    message = failure(check.graph_gradients, lambda x, y: {"x": 0.0, "y": 0.0})
+    assert "expected a pair (df/dx, df/dy), got dict" in message
 
 
 # central_gradient
@@ -148,7 +217,7 @@ def inverted(f, grad_f, x, tol=1e-7):
         (entrywise_max, "largest entry-wise relative error"),
         (over_n, "divided by ||n|| alone"),
         (forward_numeric, "forward differences"),
-        (absolute, "compared with tol on its own"),
+        (absolute, "compared with tol on its own, but tol bounds a relative error"),
         (inverted, "the ones that agree"),
     ],
 )
