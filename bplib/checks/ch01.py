@@ -281,28 +281,28 @@ def best_learning_rate(best_learning_rate: Callable, seed: int = 0) -> None:
                 "k is not sorted",
             ),
         ]
-        try:
-            compare(got, expected, what, Tolerance(1e-6, 0.0), causes=causes)
-        except CheckFailed as e:
-            if np.size(got) != 1 or not np.isfinite(got):
-                raise
-            fail(_slower(e, what, float(got), expected, k))
+        _compare_eta(got, expected, what, k, causes)
 
 
-def _slower(e: CheckFailed, what: str, got: float, expected: float, k: np.ndarray) -> str:
-    """The message for a learning rate that converges more slowly than the best one: the
-    likely cause if one matched, else too large or too small; and the student's factor per
-    step, never the best factor (from which the answer would follow)."""
-    message = str(e)
-    if "Likely cause" not in message:
-        message = (
-            f"{what}: got eta = {got:.6g}, which is too {'large' if got > expected else 'small'}"
+def _compare_eta(got, expected: float, what: str, k: np.ndarray, causes: list) -> None:
+    """Compare a learning rate; when it is wrong, say the likely cause if one matched, else
+    too large or too small, and the student's factor per step, never the best factor (from
+    which the answer would follow) nor the expected eta."""
+    try:
+        compare(got, expected, what, Tolerance(1e-6, 0.0), causes=causes)
+    except CheckFailed as e:
+        if np.size(got) != 1 or not np.isfinite(got):
+            raise
+        eta = float(got)
+        message = str(e)
+        if "Likely cause" not in message:
+            size = "large" if eta > expected else "small"
+            message = f"{what}: got eta = {eta:.6g}, which is too {size}"
+        rho = float(np.max(np.abs(1 - eta * k)))
+        fail(
+            f"{message}. With your eta the error shrinks at worst by a factor {rho:.4f} per step"
+            f"{' (>= 1: it does not converge)' if rho >= 1 else ''}; another eta does better"
         )
-    rho = float(np.max(np.abs(1 - got * k)))
-    return (
-        f"{message}. With your eta the error shrinks at worst by a factor {rho:.4f} per step"
-        f"{' (>= 1: it does not converge)' if rho >= 1 else ''}; another eta does better"
-    )
 
 
 def _reference_best_learning_rate(k) -> float:
@@ -356,12 +356,7 @@ def _hessian_cases(learning_rate_for_hessian: Callable, seed: int) -> None:
             (1 / lam[-1], "eta = 1/lambda_max is safe, but the flattest direction then crawls"),
             (2 / lam[-1], "eta = 2/lambda_max is the edge of divergence"),
         ]
-        try:
-            compare(got, expected, what, Tolerance(1e-6, 0.0), causes=causes)
-        except CheckFailed as e:
-            if np.size(got) != 1 or not np.isfinite(got):
-                raise
-            fail(_slower(e, what, float(got), expected, lam))
+        _compare_eta(got, expected, what, lam, causes)
 
 
 @exercise("learning_rate_for_hessian")
