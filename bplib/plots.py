@@ -369,6 +369,62 @@ def plot_confusion_matrix(
     return ax
 
 
+def plot_deltas(
+    weights: Sequence[np.ndarray],
+    x: np.ndarray,
+    deltas: Sequence[np.ndarray],
+    ax: Axes | None = None,
+) -> Axes:
+    r"""A network drawn as circles and lines, each neuron of layer $l \ge 1$ coloured by its
+    error $\delta^l_j$ for one sample (red positive, blue negative, white near 0) with the value
+    inside, the inputs ``x`` (n_0,) in grey; a line is thicker for a larger $|W^l_{jk}|$.
+
+    ``weights[l]`` is $W^{l+1}$ (n_l, n_{l+1}); ``deltas[l]`` is $\delta^{l+1}$ (n_{l+1},).
+    """
+    x = np.asarray(x, dtype=float)
+    sizes = [len(x)] + [W.shape[1] for W in weights]
+    if (
+        len(deltas) != len(weights)
+        or any(np.shape(d) != (n,) for d, n in zip(deltas, sizes[1:], strict=True))
+        or any(W.shape[0] != n for W, n in zip(weights, sizes, strict=False))
+    ):
+        raise ValueError(
+            f"expected x ({sizes[0]},), weights[l] (n_l, n_l+1) and one delta per layer of "
+            f"shapes {[(n,) for n in sizes[1:]]}, got weights "
+            f"{[W.shape for W in weights]} and deltas {[np.shape(d) for d in deltas]}"
+        )
+    limit = max(float(np.abs(d).max()) for d in deltas) or 1.0
+    cmap, norm = plt.get_cmap("RdBu_r"), plt.Normalize(-limit, limit)
+    gap = 1.8  # horizontal distance between layers
+    heights = [(k - 1) / 2 - np.arange(k) for k in sizes]  # neuron 0 on top
+    ax = _axes(ax, figsize=(7.0, 4.0))
+    for l, W in enumerate(weights):
+        for j, h_in in enumerate(heights[l]):
+            for k, h_out in enumerate(heights[l + 1]):
+                width = 0.3 + 2.0 * abs(W[j, k]) / max(float(np.abs(W).max()), 1e-300)
+                ax.plot([gap * l, gap * (l + 1)], [h_in, h_out], color="0.6", lw=width, zorder=1)
+    for l, hs in enumerate(heights):
+        for j, h in enumerate(hs):
+            color: str | tuple[float, float, float, float]
+            if l == 0:
+                color, text, ink = "0.9", f"x={x[j]:g}", "black"
+            else:
+                d = float(deltas[l - 1][j])
+                color, text = cmap(norm(d)), f"{d:+.3f}"
+                ink = "white" if abs(d) > 0.6 * limit else "black"
+            ax.add_patch(plt.Circle((gap * l, h), 0.42, facecolor=color, ec="black", zorder=2))
+            ax.text(gap * l, h, text, ha="center", va="center", fontsize=8, color=ink, zorder=3)
+    names = ["input"] + [f"layer {l}" for l in range(1, len(sizes))]
+    for l, name in enumerate(names):
+        ax.text(gap * l, min(heights[l]) - 0.75, name, ha="center", fontsize=9)
+    ax.set_xlim(-0.6, gap * (len(sizes) - 1) + 0.6)
+    ax.set_ylim(-max(sizes) / 2 - 0.6, max(sizes) / 2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.figure.colorbar(plt.cm.ScalarMappable(norm, cmap), ax=ax, label=r"$\delta$", shrink=0.7)
+    return ax
+
+
 def plot_graph(
     nodes: Mapping[str, tuple[float, float, str]],
     edges: Sequence[tuple[str, str]],
