@@ -1,8 +1,11 @@
-r"""Checks for chapter 03, activation functions: their derivatives, the ReLU family and a sigmoid
-that neither overflows nor loses precision in its tails.
+r"""Checks for chapter 03, activation functions: their derivatives, the ReLU family, a sigmoid
+that neither overflows nor loses precision in its tails, and the derivative of swish.
 
 $$\sigma'(z) = \sigma(z)(1 - \sigma(z)), \qquad \tanh'(z) = 1 - \tanh^2(z), \qquad
-\mathrm{relu}'(z) = [z > 0], \qquad \mathrm{leaky}'(z) = 1 \text{ if } z > 0 \text{ else } \alpha.$$
+\mathrm{relu}'(z) = [z > 0], \qquad \mathrm{leaky}'(z) = 1 \text{ if } z > 0 \text{ else } \alpha,
+\qquad \mathrm{swish}'(z) = \sigma(z) + z\,\sigma'(z).$$
+
+The messages name the slip they recognize, never the whole formula.
 """
 
 import warnings
@@ -12,9 +15,23 @@ import numpy as np
 
 from bplib import activations
 from bplib.activations import sigmoid
-from bplib.checks.feedback import Tolerance, call, compare, exercise, fail, unchanged
+from bplib.checks.feedback import (
+    CENTRAL_DIFFERENCES,
+    Tolerance,
+    call,
+    compare,
+    exercise,
+    fail,
+    unchanged,
+)
 
 WORKED = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+# bplib's derivatives written in the activation, e.g. a(1 - a): the shortcut the exercise derives.
+FROM_OUTPUT: dict[str, Callable] = {
+    a.name: a.prime_from_output
+    for a in activations.ACTIVATIONS.values()
+    if a.prime_from_output is not None
+}
 
 
 def _inputs(seed: int, shape: tuple[int, ...]) -> list[tuple[str, np.ndarray]]:
@@ -40,7 +57,7 @@ def _on_copy(fn: Callable, z: np.ndarray, *args, what: str):
 # --- sigmoid_prime ------------------------------------------------------------------------------
 
 
-@exercise("sigmoid_prime")
+@exercise("sigmoid_prime", bplib_answers=(activations.sigmoid_prime, FROM_OUTPUT["sigmoid"]))
 def sigmoid_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) -> None:
     r"""``fn(z)`` must return $\sigma'(z) = \sigma(z)(1 - \sigma(z))$, elementwise."""
     for label, z in _inputs(seed, shape):
@@ -52,17 +69,21 @@ def sigmoid_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) 
             causes=[
                 (
                     activations.sigmoid_prime(s),
-                    "σ′ was applied to σ(z): you computed σ(σ(z))(1 − σ(σ(z))). sigmoid_prime "
-                    "takes z itself: σ′(z) = σ(z)(1 − σ(z))",
+                    "σ′ was applied to σ(z), that is to the activation: sigmoid_prime is given "
+                    "z itself, so compute σ(z) from it once, inside",
                 ),
                 (
                     z * (1.0 - z),
-                    "you computed z(1 − z): the shortcut a(1 − a) needs the activation "
-                    "a = σ(z), but sigmoid_prime is given z; compute σ(z) first",
+                    "you computed z(1 − z): that shortcut is written in the activation "
+                    "a = σ(z), but sigmoid_prime is given z; compute a = σ(z) first",
                 ),
-                (s, "the factor (1 − σ(z)) is missing"),
-                (1.0 - s, "the factor σ(z) is missing"),
-                (1.0 - s**2, "1 − σ(z)² is the pattern of tanh′; the sigmoid's is σ(z)(1 − σ(z))"),
+                (s, "you returned σ(z) itself: σ′ is the slope of σ, not its value"),
+                (1.0 - s, "you returned 1 − σ(z) = σ(−z): a factor is missing"),
+                (
+                    1.0 - s**2,
+                    "1 − σ(z)² is not σ′: at z = 0 it gives 3/4, three times too much; redo "
+                    "the algebra that writes e^(−z) / (1 + e^(−z))² with σ(z)",
+                ),
                 (-s * (1.0 - s), "wrong sign: the sigmoid rises everywhere, so σ′(z) > 0"),
             ],
         )
@@ -71,7 +92,7 @@ def sigmoid_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) 
 # --- tanh_prime ---------------------------------------------------------------------------------
 
 
-@exercise("tanh_prime")
+@exercise("tanh_prime", bplib_answers=(activations.tanh_prime, FROM_OUTPUT["tanh"]))
 def tanh_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) -> None:
     r"""``fn(z)`` must return $\tanh'(z) = 1 - \tanh^2(z)$, elementwise."""
     for label, z in _inputs(seed, shape):
@@ -83,18 +104,35 @@ def tanh_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) -> 
             causes=[
                 (
                     1.0 - np.tanh(t) ** 2,
-                    "tanh′ was applied to tanh(z): you computed 1 − tanh²(tanh(z)). tanh_prime "
-                    "takes z itself: tanh′(z) = 1 − tanh²(z)",
+                    "tanh′ was applied to tanh(z), that is to the activation: tanh_prime is "
+                    "given z itself, so compute tanh(z) from it once, inside",
                 ),
                 (
                     1.0 - z**2,
-                    "you computed 1 − z²: the shortcut 1 − a² needs the activation a = tanh(z), "
-                    "but tanh_prime is given z; compute tanh(z) first",
+                    "you computed 1 − z²: that shortcut is written in the activation "
+                    "a = tanh(z), but tanh_prime is given z; compute a = tanh(z) first",
                 ),
-                (1.0 - t, "the square is missing: 1 − tanh²(z), not 1 − tanh(z)"),
-                ((1.0 - t) ** 2, "it is 1 − tanh²(z), not (1 − tanh(z))²"),
-                (t**2 - 1.0, "wrong sign: tanh rises everywhere, so tanh′(z) = 1 − tanh²(z) > 0"),
+                (
+                    1.0 - t,
+                    "you computed 1 − tanh(z), which differs at z and −z; tanh is odd, so its "
+                    "slope is the same at z and −z. Redo the last step of the quotient rule",
+                ),
+                (
+                    (1.0 - t) ** 2,
+                    "you computed (1 − tanh(z))², which differs at z and −z; tanh is odd, so "
+                    "its slope is the same at z and −z. Where does the square belong?",
+                ),
+                (t**2 - 1.0, "wrong sign: tanh rises everywhere, so tanh′(z) > 0"),
                 (activations.sigmoid_prime(z), "that is σ′(z), the sigmoid's derivative"),
+                (
+                    2.0 * activations.sigmoid_prime(2.0 * z),
+                    "from tanh z = 2σ(2z) − 1: the chain rule also multiplies by the "
+                    "derivative of the inner 2z",
+                ),
+                (
+                    4.0 * activations.sigmoid_prime(z),
+                    "from tanh z = 2σ(2z) − 1: σ′ is taken at the inner argument 2z, not at z",
+                ),
             ],
         )
 
@@ -107,7 +145,15 @@ ZERO = (
 )
 
 
-@exercise("relu_family")
+@exercise(
+    "relu_family",
+    bplib_answers=(
+        activations.relu,
+        activations.relu_prime,
+        activations.leaky_relu,
+        activations.leaky_relu_prime,
+    ),
+)
 def relu_family(
     relu: Callable,
     relu_prime: Callable,
@@ -186,10 +232,9 @@ def relu_family(
 # --- stable_sigmoid -----------------------------------------------------------------------------
 
 OVERFLOW = (
-    "e^x overflows to inf for x > 709. Compute e^x only of x = −|z| ≤ 0, e.g. "
-    "e = np.exp(-np.abs(z)), and build both branches from it. Note that np.where(cond, A, B) "
-    "computes A and B for every entry, so a branch that overflows warns even where it is "
-    "not chosen"
+    "e^x overflows to inf for x > 709.78: use each textbook form of σ only on the side of z "
+    "where its exponential is at most 1. Note that np.where(cond, A, B) computes A and B for "
+    "every entry, so a branch that overflows warns even where it is not chosen"
 )
 
 
@@ -206,14 +251,14 @@ def _warned_on_copy(fn: Callable, z: np.ndarray, what: str):
         cause = OVERFLOW
         if not any("overflow" in m for m in runtime):
             cause = (
-                "an inf/inf or 0/0 somewhere; build both branches from e = e^(−|z|), which lies "
-                "in (0, 1], so no division can be inf/inf"
+                "an inf/inf or 0/0 somewhere; with exponentials that are at most 1, no "
+                "division can be inf/inf or 0/0"
             )
         fail(f"{what} gave a RuntimeWarning: {'; '.join(runtime)}. Likely cause: {cause}")
     return got
 
 
-@exercise("stable_sigmoid")
+@exercise("stable_sigmoid", bplib_answers=(activations.sigmoid,))
 def stable_sigmoid(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) -> None:
     r"""``fn(z)`` must return $\sigma(z)$ with no RuntimeWarning for any $z$ and with full
     relative precision (1e-12) in both tails, e.g. $\sigma(-40) = e^{-40}/(1 + e^{-40})$ and
@@ -231,7 +276,7 @@ def stable_sigmoid(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5))
         if np.shape(got) == z.shape and np.any(bad):
             fail(
                 f"{what} is NaN or infinite at z = {z[bad][0]:.4g}. Likely cause: e^z / (1 + e^z) "
-                "is inf/inf = NaN for large z; use it only for z < 0, with e = e^(−|z|)"
+                "is inf/inf = NaN for large z; use that form only where e^z cannot overflow"
             )
         # Full relative precision in the left tail: the reference never subtracts near 1.
         expected = sigmoid(z)
@@ -244,13 +289,60 @@ def stable_sigmoid(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5))
                 (
                     1.0 - sigmoid(-z),
                     "cancellation: for z < 0 you computed 1 − σ(−z), and 1 minus a number within "
-                    "1e-16 of 1 loses every digit (σ(−40) came out 0). Use σ(z) = e^z / (1 + e^z) "
-                    "for z < 0, which has no subtraction",
+                    "1e-16 of 1 loses every digit (σ(−40) came out 0). For z < 0 use a form of σ "
+                    "with no subtraction",
                 ),
                 (
                     np.where(z >= 0, expected, 1.0 - expected),
                     "for z < 0 the branch gives 1 − σ(z) = σ(−z): e^z / (1 + e^z) is σ(z), "
                     "1 / (1 + e^z) is σ(−z)",
+                ),
+            ],
+        )
+
+
+# --- swish_prime --------------------------------------------------------------------------------
+
+
+def swish(z: np.ndarray) -> np.ndarray:
+    r"""$\mathrm{swish}(z) = z\,\sigma(z)$."""
+    return z * sigmoid(z)
+
+
+@exercise("swish_prime")
+def swish_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) -> None:
+    r"""``fn(z)`` must return $\mathrm{swish}'(z)$, elementwise: it is compared with central
+    differences of $\mathrm{swish}(z) = z\,\sigma(z)$ (h = 1e-5), so any correct form passes."""
+    h = 1e-5
+    for label, z in _inputs(seed, shape):
+        s, ds = sigmoid(z), activations.sigmoid_prime(z)
+        compare(
+            _on_copy(fn, z, what=f"swish_prime(z) on {label}"),
+            (swish(z + h) - swish(z - h)) / (2 * h),
+            f"swish_prime on {label} (against central differences)",
+            CENTRAL_DIFFERENCES,
+            causes=[
+                (
+                    s,
+                    "you differentiated only the factor z: swish is a product of two functions "
+                    "of z, and the product rule gives two terms",
+                ),
+                (
+                    z * ds,
+                    "you differentiated only the factor σ(z): swish is a product of two "
+                    "functions of z, and the product rule gives two terms",
+                ),
+                (ds, "that is σ′(z); swish is z σ(z), a product: use the product rule"),
+                (
+                    s + ds,
+                    "the second term of the product rule lost its factor z: the factor that is "
+                    "not differentiated stays",
+                ),
+                (s - z * ds, "a sign is wrong: both terms of the product rule are added"),
+                (swish(z), "that is swish(z) itself, not its derivative"),
+                (
+                    s + z * activations.sigmoid_prime(s),
+                    "σ′ was applied to σ(z), that is to the activation: σ′ is taken at z",
                 ),
             ],
         )

@@ -8,8 +8,10 @@ from cases_ch03 import (
     relu,
     relu_prime,
     sigmoid_prime,
+    swish_prime,
 )
 
+from bplib import activations
 from bplib.checks import ch03 as check
 
 
@@ -25,8 +27,10 @@ RELU = (relu, relu_prime, leaky_relu, leaky_relu_prime)
     [
         (lambda z: sigmoid_prime(sigmoid(z)), "σ′ was applied to σ(z)"),
         (lambda z: z * (1 - z), "you computed z(1 − z)"),
-        (sigmoid, "the factor (1 − σ(z)) is missing"),
-        (lambda z: 1 - sigmoid(z) ** 2, "pattern of tanh′"),
+        (sigmoid, "you returned σ(z) itself"),
+        (lambda z: 1 - sigmoid(z), "a factor is missing"),
+        (lambda z: 1 - sigmoid(z) ** 2, "1 − σ(z)² is not σ′"),
+        (lambda z: -sigmoid_prime(z), "wrong sign"),
     ],
 )
 def test_slips_in_sigmoid_prime_are_named(slip, cause, failure):
@@ -38,8 +42,11 @@ def test_slips_in_sigmoid_prime_are_named(slip, cause, failure):
     [
         (lambda z: 1 - np.tanh(np.tanh(z)) ** 2, "tanh′ was applied to tanh(z)"),
         (lambda z: 1 - z**2, "you computed 1 − z²"),
-        (lambda z: 1 - np.tanh(z), "the square is missing"),
+        (lambda z: 1 - np.tanh(z), "you computed 1 − tanh(z)"),
+        (lambda z: (1 - np.tanh(z)) ** 2, "you computed (1 − tanh(z))²"),
         (lambda z: np.tanh(z) ** 2 - 1, "wrong sign"),
+        (lambda z: 2 * sigmoid_prime(2 * z), "the derivative of the inner 2z"),
+        (lambda z: 4 * sigmoid_prime(z), "σ′ is taken at the inner argument 2z"),
     ],
 )
 def test_slips_in_tanh_prime_are_named(slip, cause, failure):
@@ -112,3 +119,70 @@ def test_slips_in_the_stable_sigmoid_are_named(slip, cause, failure):
 def test_the_check_treats_a_runtime_warning_as_failure_even_when_numpy_ignores_them(failure):
     with np.errstate(all="ignore"):
         assert "RuntimeWarning" in failure(check.stable_sigmoid, naive)
+
+
+def test_no_message_of_the_derivatives_gives_the_formula(failure):
+    # A message may name the slip, never hand over the answer it is a slip of.
+    slips = [sigmoid, lambda z: 1 - sigmoid(z), lambda z: sigmoid_prime(sigmoid(z))]
+    for slip in slips:
+        assert "σ(z)(1 − σ(z))" not in failure(check.sigmoid_prime, slip)
+    for slip in [lambda z: 1 - np.tanh(z), lambda z: 1 - np.tanh(np.tanh(z)) ** 2]:
+        assert "tanh²(z)" not in failure(check.tanh_prime, slip)
+
+
+@pytest.mark.parametrize(
+    ("check_name", "answer"),
+    [
+        # The shortcut written in the activation is bplib's answer too.
+        (
+            "sigmoid_prime",
+            lambda z: activations.get("sigmoid").prime_from_output(activations.sigmoid(z)),
+        ),
+        ("tanh_prime", lambda z: activations.get("tanh").prime_from_output(np.tanh(z))),
+        ("sigmoid_prime", lambda z: activations.get("sigmoid").prime(z)),
+    ],
+)
+def test_bplibs_derivative_reached_another_way_is_refused(check_name, answer, failure):
+    message = failure(getattr(check, check_name), answer)
+    assert "your code calls bplib.activations." in message
+
+
+def test_the_sigmoid_may_be_called_in_sigmoid_prime(passes):
+    def with_bplibs_sigmoid(z):
+        s = activations.sigmoid(z)
+        return s * (1 - s)
+
+    passes(check.sigmoid_prime, with_bplibs_sigmoid)
+
+
+def sigmoid_of(z):
+    return 1 / (1 + np.exp(-z))
+
+
+@pytest.mark.parametrize(
+    ("slip", "cause"),
+    [
+        (sigmoid_of, "you differentiated only the factor z"),
+        (lambda z: z * sigmoid_prime(z), "you differentiated only the factor σ(z)"),
+        (sigmoid_prime, "that is σ′(z)"),
+        (lambda z: sigmoid_of(z) + sigmoid_prime(z), "lost its factor z"),
+        (lambda z: sigmoid_of(z) - z * sigmoid_prime(z), "a sign is wrong"),
+        (lambda z: z * sigmoid_of(z), "that is swish(z) itself"),
+        (
+            lambda z: sigmoid_of(z) + z * sigmoid_prime(sigmoid_of(z)),
+            "σ′ was applied to σ(z)",
+        ),
+    ],
+)
+def test_slips_in_swish_prime_are_named(slip, cause, failure):
+    assert cause in failure(check.swish_prime, slip)
+
+
+def test_any_correct_form_of_swish_prime_passes(passes):
+    def factored(z):
+        s = sigmoid_of(z)
+        return s * (1 + z * (1 - s))
+
+    passes(check.swish_prime, factored)
+    passes(check.swish_prime, lambda z: sigmoid_of(z) + z * activations.sigmoid_prime(z))
+    passes(check.swish_prime, swish_prime, seed=3, shape=(1,))
