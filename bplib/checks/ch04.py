@@ -2,16 +2,18 @@ r"""Checks for chapter 04, neurons, layers and forward propagation, in the row f
 
 $$z^l = a^{l-1} W^l + b^l, \qquad a^l = \sigma(z^l), \qquad a^0 = X,$$
 
-with $X$ (n, sizes[0]), $W^l$ (n_in, n_out) and $b^l$ (n_out,).
+with $X$ (m, sizes[0]), $W^l$ (n_in, n_out) and $b^l$ (n_out,); and the one layer
+$(W^1 \cdots W^L,\ (\cdots(b^1 W^2 + b^2) \cdots) W^L + b^L)$ that $L$ identity layers make.
 """
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from bplib import activations, data
 from bplib.activations import sigmoid
-from bplib.checks.feedback import EXACT, call, compare, exercise, fail
+from bplib.checks.feedback import EXACT, CheckFailed, call, compare, exercise, fail
 from bplib.network import Network
 
 ROW_FORM = (
@@ -27,9 +29,9 @@ def _row_form(e: Exception) -> str:
     return ""
 
 
-def _layer(rng: np.random.Generator, n: int, n_in: int, n_out: int):
-    """A batch a (n, n_in), W (n_in, n_out) and b (n_out,)."""
-    a = rng.normal(0.0, 1.0, (n, n_in))
+def _layer(rng: np.random.Generator, m: int, n_in: int, n_out: int):
+    """A batch a (m, n_in), W (n_in, n_out) and b (n_out,)."""
+    a = rng.normal(0.0, 1.0, (m, n_in))
     return a, rng.normal(0.0, 1.0, (n_in, n_out)), rng.normal(0.0, 1.0, n_out)
 
 
@@ -56,12 +58,12 @@ def _layer_causes(a, W, b, sigma) -> list:
     return causes
 
 
-@exercise("layer_forward")
-def layer_forward(fn: Callable, seed: int = 0, n: int = 5, n_in: int = 4, n_out: int = 3) -> None:
-    r"""``fn(a, W, b, sigma)`` must return $\sigma(a W + b)$, shape (n, n_out).
+@exercise("layer_forward", bplib_answers=(Network.feedforward,))
+def layer_forward(fn: Callable, seed: int = 0, m: int = 5, n_in: int = 4, n_out: int = 3) -> None:
+    r"""``fn(a, W, b, sigma)`` must return $\sigma(a W + b)$, shape (m, n_out).
 
     The worked example has a square W, where a transpose gives wrong numbers rather than an
-    error; the random layer (n, n_in) -> (n, n_out) uses tanh.
+    error; the random layer (m, n_in) -> (m, n_out) uses tanh.
     """
     rng = np.random.default_rng(seed)
     worked = (
@@ -72,8 +74,8 @@ def layer_forward(fn: Callable, seed: int = 0, n: int = 5, n_in: int = 4, n_out:
     cases = [
         ("the worked example (a (3, 2), a square W (2, 2), sigmoid)", worked, activations.sigmoid),
         (
-            f"a random layer (seed {seed}: a {(n, n_in)}, W {(n_in, n_out)}, tanh)",
-            _layer(rng, n, n_in, n_out),
+            f"a random layer (seed {seed}: a {(m, n_in)}, W {(n_in, n_out)}, tanh)",
+            _layer(rng, m, n_in, n_out),
             activations.tanh,
         ),
     ]
@@ -110,12 +112,61 @@ def _forward(X, weights, biases, sigma) -> list[np.ndarray]:
     return acts
 
 
-@exercise("network_forward")
+def _reference_layer(a, W, b, sigma):
+    return sigma(a @ W + b)
+
+
+def _layer_is_right(layer: Callable) -> bool:
+    """Whether ``layer`` computes one layer right (a square W, so a transpose shows)."""
+    a, W, b = _layer(np.random.default_rng(0), 3, 4, 4)
+    try:
+        got = layer(a.copy(), W.copy(), b.copy(), activations.tanh)
+        return np.shape(got) == (3, 4) and np.allclose(got, np.tanh(a @ W + b))
+    except Exception:  # not done yet, or broken: either way not right
+        return False
+
+
+@contextlib.contextmanager
+def _bound(scope: dict, name: str, value) -> Iterator[None]:
+    """While the block runs, ``scope[name]`` is ``value`` (the student's namespace)."""
+    saved = scope[name]
+    scope[name] = value
+    try:
+        yield
+    finally:
+        scope[name] = saved
+
+
+@exercise("network_forward", bplib_answers=(Network.feedforward,))
 def network_forward(
-    fn: Callable, seed: int = 0, sizes: tuple[int, ...] = (4, 5, 3, 2), n: int = 6
+    fn: Callable, seed: int = 0, sizes: tuple[int, ...] = (4, 5, 3, 2), m: int = 6
 ) -> None:
     r"""``fn(X, weights, biases, sigma)`` must return ``[a^0, a^1, ..., a^L]`` with $a^0 = X$ and
-    $a^l = \sigma(a^{l-1} W^l + b^l)$: L + 1 arrays for L layers."""
+    $a^l = \sigma(a^{l-1} W^l + b^l)$: L + 1 arrays for L layers.
+
+    A ``network_forward`` that calls the student's ``layer_forward`` is judged on its own: when
+    that ``layer_forward`` is wrong (or not done), it runs with a correct one in its place."""
+    scope = getattr(fn, "__globals__", {})
+    uses = "layer_forward" in getattr(getattr(fn, "__code__", None), "co_names", ())
+    if not uses or "layer_forward" not in scope or _layer_is_right(scope["layer_forward"]):
+        _network_forward(fn, seed, sizes, m)
+        return
+    with _bound(scope, "layer_forward", _reference_layer):
+        try:
+            _network_forward(fn, seed, sizes, m)
+        except CheckFailed as e:
+            fail(
+                f"{e}. (Your layer_forward is wrong too, so network_forward was run with a "
+                "correct layer_forward in its place: the fault above is in network_forward "
+                "itself.)"
+            )
+    print(
+        "note: your layer_forward is wrong or not done (its own check says how); with a correct "
+        "layer_forward in its place your network_forward is right, so it passes."
+    )
+
+
+def _network_forward(fn: Callable, seed: int, sizes: tuple[int, ...], m: int) -> None:
     rng = np.random.default_rng(seed)
     cases = [
         (
@@ -125,8 +176,8 @@ def network_forward(
             activations.sigmoid,
         ),
         (
-            f"a random network (seed {seed}, sizes {list(sizes)}, {n} samples, tanh)",
-            rng.normal(0.0, 1.0, (n, sizes[0])),
+            f"a random network (seed {seed}, sizes {list(sizes)}, {m} samples, tanh)",
+            rng.normal(0.0, 1.0, (m, sizes[0])),
             *_network(rng, list(sizes)),
             activations.tanh,
         ),
@@ -185,7 +236,8 @@ def network_forward(
 # --- count_parameters ---------------------------------------------------------------------------
 
 
-@exercise("count_parameters")
+# Building a Network and counting its arrays is bplib's way of answering.
+@exercise("count_parameters", bplib_answers=(Network.__init__, Network.parameters))
 def count_parameters(fn: Callable, seed: int = 0) -> None:
     r"""``fn(sizes)`` must return the number of weights and biases,
     $\sum_l (n_{l-1} + 1)\, n_l$; the reference counts the arrays of a bplib Network."""
@@ -295,3 +347,108 @@ def xor_network(fn: Callable, margin: float = 0.1, noise: float = 0.0, seed: int
                 "boundaries of the hidden units pass too close to the corners (put them halfway, "
                 "e.g. x1 + x2 = 0.5 and x1 + x2 = 1.5)"
             )
+
+
+# --- collapse_linear ----------------------------------------------------------------------------
+
+
+def _collapse(weights: list, biases: list, slip: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """The one layer (W, b) that identity layers make, or what the ``slip`` gives instead."""
+    W, b = weights[0], biases[0]
+    for W_l, b_l in zip(weights[1:], biases[1:], strict=True):
+        if slip == "reversed":
+            W = W_l @ W
+        else:
+            W = W @ W_l
+        if slip == "summed":
+            b = b + b_l
+        elif slip == "through all":
+            b = b @ W + b_l
+        elif slip == "through its own":
+            b = (b + b_l) @ W_l
+        else:
+            b = b @ W_l + b_l
+    return W, b
+
+
+@exercise("collapse_linear")
+def collapse_linear(fn: Callable, seed: int = 0, sizes: tuple[int, ...] = (3, 5, 2, 4)) -> None:
+    r"""``fn(weights, biases)`` must return the (W, b) with $XW + b$ equal, for every X, to the
+    output of the network of identity layers with those weights and biases:
+    $W = W^1 \cdots W^L$ and $b = (\cdots(b^1 W^2 + b^2) \cdots) W^L + b^L$ (the only such pair)."""
+    rng = np.random.default_rng(seed)
+    worked = [np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [3.0, 1.0]])]
+    cases = [
+        (
+            "the worked example (sizes [2, 2, 2])",
+            worked,
+            [np.array([1.0, -1.0]), np.array([0.5, 2.0])],
+        ),
+        (f"a random network (seed {seed}, sizes {list(sizes)})", *_network(rng, list(sizes))),
+        (
+            f"a network of one layer (seed {seed}, sizes {[sizes[0], sizes[-1]]})",
+            *_network(rng, [sizes[0], sizes[-1]]),
+        ),
+        (
+            f"a random network of square layers (seed {seed}, sizes [3, 3, 3, 3])",
+            *_network(rng, [3, 3, 3, 3]),
+        ),
+    ]
+    for label, weights, biases in cases:
+        got = call(
+            fn,
+            [W.copy() for W in weights],
+            [b.copy() for b in biases],
+            what=f"collapse_linear(weights, biases) on {label}",
+            hint=_row_form,
+        )
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail(f"collapse_linear on {label}: expected a pair (W, b), got {type(got).__name__}")
+        W, b = _collapse(weights, biases)
+        compare(got[0], W, f"W on {label}", causes=_slips(weights, biases, W_SLIPS))
+        compare(got[1], b, f"b on {label}", causes=_slips(weights, biases, B_SLIPS))
+
+
+# What each slip of collapse_linear gives, for the layers it applies to.
+W_SLIPS: list[tuple[Callable, str]] = [
+    (lambda ws, bs: ws[-1], "W is the last layer's weights alone: every layer's W acts on X"),
+    (lambda ws, bs: _collapse(ws[:-1], bs[:-1])[0], "the last layer was left out"),
+    (lambda ws, bs: ws[0], "W is the first layer's weights alone: every layer's W acts on X"),
+    (
+        lambda ws, bs: _collapse(ws, bs, "reversed")[0],
+        "the weights were multiplied in the reverse order: in the row form X W^1 W^2 ..., the "
+        "input meets W^1 first",
+    ),
+]
+B_SLIPS: list[tuple[Callable, str]] = [
+    (
+        lambda ws, bs: _collapse(ws, bs, "summed")[1],
+        "the biases were added up: each b^l also passes through the weights of every layer "
+        "after it",
+    ),
+    (
+        lambda ws, bs: bs[-1],
+        "b is the last layer's bias alone: the earlier biases pass through the later layers' "
+        "weights and add to it",
+    ),
+    (
+        lambda ws, bs: _collapse(ws, bs, "through all")[1],
+        "the bias so far was multiplied by the product of all the weights so far; it passes "
+        "only through the layers after it",
+    ),
+    (
+        lambda ws, bs: _collapse(ws, bs, "through its own")[1],
+        "a layer's own bias was multiplied by its own weights: b^l is added after W^l",
+    ),
+]
+
+
+def _slips(weights: list, biases: list, slips: list) -> list:
+    """(wrong array, cause) of the ``slips`` that these layers' shapes allow."""
+    causes = []
+    for slip, cause in slips:
+        try:
+            causes.append((slip(weights, biases), cause))
+        except (ValueError, IndexError):  # the slip cannot happen with these shapes
+            continue
+    return causes

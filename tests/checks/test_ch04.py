@@ -1,11 +1,14 @@
 """The checks of chapter 04 name each common slip (their contract is in test_contract.py)."""
 
+import textwrap
+
 import numpy as np
 import pytest
-from cases_ch04 import count_parameters, network_forward, xor_network
+from cases_ch04 import collapse_linear, count_parameters, network_forward, xor_network
 
 from bplib.activations import sigmoid
 from bplib.checks import ch04 as check
+from bplib.network import Network
 
 # Slips
 
@@ -126,3 +129,126 @@ def close_to_the_corners():
 )
 def test_wrong_xor_networks_are_named(network, kwargs, cause, failure):
     assert cause in failure(check.xor_network, network, **kwargs)
+
+
+def test_building_a_network_to_count_is_refused(failure):
+    def by_net(sizes):
+        net = Network(sizes)
+        return sum(W.size + b.size for W, b in zip(net.weights, net.biases, strict=True))
+
+    assert "your code calls bplib.network.Network.__init__" in failure(
+        check.count_parameters, by_net
+    )
+
+
+# One slip is charged once: network_forward is judged with a correct layer_forward when the
+# student's is wrong. Both are defined in one namespace, as the notebook's cells define them.
+NETWORK = """
+def network_forward(X, weights, biases, sigma):
+    a = [X]
+    for W, b in zip(weights, biases):
+        a.append(layer_forward(a[-1], W, b, sigma))
+    return a{slip}
+"""
+
+
+def notebook(layer: str, slip: str = "") -> dict:
+    scope: dict = {"np": np}
+    source = textwrap.dedent(layer) + NETWORK.format(slip=slip)
+    exec(compile(source, "/tmp/ipykernel_1/1.py", "exec"), scope)
+    return scope
+
+
+WRONG_LAYER = """
+def layer_forward(a, W, b, sigma):
+    return sigma(a @ W)
+"""
+
+
+def test_a_wrong_layer_forward_is_not_charged_to_network_forward(capsys):
+    scope = notebook(WRONG_LAYER)
+    theirs = scope["layer_forward"]
+    check.network_forward(scope["network_forward"])
+    out = capsys.readouterr().out
+    assert "your layer_forward is wrong or not done" in out
+    assert out.endswith("✔ network_forward: passed\n")
+    assert scope["layer_forward"] is theirs  # restored after the check
+
+
+def test_an_unfinished_layer_forward_is_not_charged_to_network_forward(capsys):
+    scope = notebook("def layer_forward(a, W, b, sigma):\n    raise NotImplementedError()\n")
+    check.network_forward(scope["network_forward"])
+    assert capsys.readouterr().out.endswith("✔ network_forward: passed\n")
+
+
+def test_a_fault_in_network_forward_itself_is_still_named(failure):
+    scope = notebook(WRONG_LAYER, slip="[1:]")
+    message = failure(check.network_forward, scope["network_forward"])
+    assert "The list starts with the input itself" in message
+    assert "the fault above is in network_forward itself" in message
+
+
+def test_with_a_right_layer_forward_the_fault_is_network_forwards_alone(failure):
+    scope = notebook("def layer_forward(a, W, b, sigma):\n    return sigma(a @ W + b)\n", "[1:]")
+    message = failure(check.network_forward, scope["network_forward"])
+    assert "The list starts with the input itself" in message
+    assert "layer_forward" not in message
+
+
+def product_reversed(weights, biases):
+    W, b = weights[0], biases[0]
+    for W_l, b_l in zip(weights[1:], biases[1:], strict=True):
+        W, b = W_l @ W, b @ W_l + b_l
+    return W, b
+
+
+def biases_summed(weights, biases):
+    return collapse_linear(weights, biases)[0], sum(biases)
+
+
+def through_all(weights, biases):
+    W, b = weights[0], biases[0]
+    for W_l, b_l in zip(weights[1:], biases[1:], strict=True):
+        W = W @ W_l
+        b = b @ W + b_l
+    return W, b
+
+
+def through_its_own(weights, biases):
+    W, b = weights[0], biases[0]
+    for W_l, b_l in zip(weights[1:], biases[1:], strict=True):
+        W, b = W @ W_l, (b + b_l) @ W_l
+    return W, b
+
+
+def last_left_out(weights, biases):
+    return collapse_linear(weights[:-1], biases[:-1])
+
+
+@pytest.mark.parametrize(
+    ("slip", "kwargs", "cause"),
+    [
+        (product_reversed, {}, "multiplied in the reverse order"),
+        (biases_summed, {}, "the biases were added up"),
+        (lambda ws, bs: (collapse_linear(ws, bs)[0], bs[-1]), {}, "the last layer's bias alone"),
+        (through_all, {}, "the product of all the weights so far"),
+        (through_its_own, {}, "multiplied by its own weights"),
+        (last_left_out, {}, "the last layer was left out"),
+        (lambda ws, bs: (ws[-1], bs[-1]), {}, "the last layer's weights alone"),
+        (lambda ws, bs: collapse_linear(ws, bs)[0], {}, "expected a pair (W, b)"),
+    ],
+)
+def test_slips_in_collapsing_linear_layers_are_named(slip, kwargs, cause, failure):
+    assert cause in failure(check.collapse_linear, slip, **kwargs)
+
+
+def test_any_correct_collapse_passes(passes):
+    def by_probing(weights, biases):
+        # The network at X = 0 is b, and at the unit vectors it is the rows of W plus b.
+        out = np.eye(len(weights[0]) + 1, len(weights[0]), k=-1)
+        for W, b in zip(weights, biases, strict=True):
+            out = out @ W + b
+        return out[1:] - out[0], out[0]
+
+    passes(check.collapse_linear, by_probing)
+    passes(check.collapse_linear, by_probing, seed=3, sizes=(1, 1))
