@@ -92,10 +92,11 @@ class Momentum(Optimizer):
 
 
 class Nesterov(Momentum):
-    r"""Nesterov momentum: the gradient is taken at the look-ahead point $w + \mu v$.
+    r"""Nesterov momentum (Nesterov 1983; Sutskever et al. 2013): the gradient is taken at the
+    look-ahead point $w + \mu v$.
 
     We store the look-ahead point itself, $\tilde w = w + \mu v$, so the gradient needed is
-    the one at the current parameters (Sutskever et al. 2013; CS231n):
+    the one at the current parameters (the form of Bengio et al. 2012):
 
     $$v \leftarrow \mu v - \eta \nabla C(\tilde w), \qquad
     \tilde w \leftarrow \tilde w + \mu v - \eta \nabla C(\tilde w).$$

@@ -1,6 +1,7 @@
-r"""Checks for chapter 07: a shuffling mini-batch iterator, the momentum step, the Adam step.
+r"""Checks for chapter 07: a shuffling mini-batch iterator, Nesterov momentum written for the
+look-ahead point, the Adam step with its bias correction.
 
-The momentum and Adam checks step the student's function through a few steps of random
+The Nesterov and Adam checks step the student's function through a few steps of random
 gradients. At step $t$ it gets the state of the reference trajectory (``bplib.optim``), so
 each step is judged on its own and a slip is named at the first step it shows.
 """
@@ -10,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bplib import optim
-from bplib.checks.feedback import call, compare_all, exercise, fail, unchanged
+from bplib.checks.feedback import call, compare, compare_all, exercise, fail, unchanged
 
 # ---------------------------------------------------------------- minibatches
 
@@ -144,26 +145,99 @@ def minibatches(fn: Callable, seed: int = 0) -> None:
         _pass_epoch(fn, X, Y, batch_size, seed)
 
 
-# ---------------------------------------------------------------- momentum
+# ---------------------------------------------------------------- Nesterov
 
 
-def _momentum_slips(w, g, v, eta: float, mu: float) -> list[tuple[tuple, str]]:
-    """(w_new, v_new) that common slips give, with their causes."""
-    v_plus = mu * v + eta * g
-    v_new = mu * v - eta * g
+def _nesterov_slips(w_tilde, g, v, eta: float, mu: float) -> list[tuple[tuple, str]]:
+    """(w_tilde_new, v_new) that common slips give, with their causes."""
+    v_new, v_plus = mu * v - eta * g, mu * v + eta * g
     return [
         (
-            (w + v_plus, v_plus),
-            "the gradient is added: v ← μv − η∇C (minus: descent goes against the gradient)",
+            (w_tilde + v_new, v_new),
+            "that is plain momentum's move w ← w + v applied to w̃; but w̃ = w + μv holds a "
+            "share of the velocity, which changes too",
         ),
         (
-            (w - v_plus, v_plus),
-            "v has the opposite sign: here v is the velocity, v ← μv − η∇C, then w ← w + v",
+            (w_tilde - mu * v + v_new, v_new),
+            "that is the new w of the original method; return the new look-ahead point, "
+            "w + μv with the new w and the new v",
         ),
-        ((w + v, v_new), "w moved with the old velocity: update v first, then w ← w + v_new"),
-        ((w - eta * g, -eta * g), "μv is missing from v ← μv − η∇C (plain gradient descent)"),
-        ((w + v_new, mu * v), "the gradient term −η∇C is missing from v ← μv − η∇C"),
+        (
+            (w_tilde + (1 + mu) * v_new, v_new),
+            "the old look-ahead shift was not taken off: w̃ already contains μv (w = w̃ − μv)",
+        ),
+        (
+            (w_tilde - mu * v + (1 + mu) * v_plus, v_plus),
+            "the gradient is added: v ← μv − η∇C (descent goes against the gradient)",
+        ),
+        (
+            (w_tilde - mu * v + (1 + mu) * v_new, mu * v),
+            "the returned velocity lacks its gradient term: v_new = μv − η∇C",
+        ),
     ]
+
+
+def _nesterov_trajectory(fn: Callable, seed: int, shape: tuple[int, ...]) -> None:
+    """Fed the gradient at its own w̃, ``fn`` must follow the original method's look-ahead
+    points w + μv on a quadratic bowl, step after step."""
+    rng = np.random.default_rng(seed + 1)
+    A = rng.uniform(0.5, 3.0, shape)  # C(w) = sum(A w^2) / 2, so grad C(w) = A w
+    eta, mu, steps = 0.1, 0.8, 6
+    w, v = rng.standard_normal(shape), np.zeros(shape)
+    w_tilde, v_student = w.copy(), np.zeros(shape)
+    for t in range(1, steps + 1):
+        v = mu * v - eta * A * (w + mu * v)  # the original: the gradient at the look-ahead
+        w = w + v
+        got = call(fn, w_tilde.copy(), A * w_tilde, v_student.copy(), eta, mu, what="nesterov_step")
+        w_tilde, v_student = (np.asarray(x, dtype=float) for x in got)
+        compare(
+            w_tilde,
+            w + mu * v,
+            f"nesterov_step's w_tilde after {t} of {steps} steps on the bowl C = Σ A w²/2 "
+            f"(each step fed the gradient at its own w_tilde; eta = {eta}, mu = {mu}), against "
+            "w + mu v of the original method",
+        )
+
+
+@exercise("nesterov_step", bplib_answers=(optim.Nesterov.step,))
+def nesterov_step(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (3,)) -> None:
+    r"""``fn(w_tilde, grad, v, eta, mu)`` returns (w_tilde_new, v_new): Nesterov momentum
+    written for the look-ahead point $\tilde w = w + \mu v$, ``grad`` = $\nabla C(\tilde w)$."""
+    # Worked example: v = 0.9 [0.5, 0] - 0.1 [2, -1] = [0.25, 0.1];
+    # w = w_tilde - mu v_old + v = [1, -2] - [0.45, 0] + [0.25, 0.1] = [0.8, -1.9];
+    # w_tilde_new = w + mu v = [1.025, -1.81].
+    w, g, v = np.array([1.0, -2.0]), np.array([2.0, -1.0]), np.array([0.5, 0.0])
+    expected = (np.array([1.025, -1.81]), np.array([0.25, 0.1]))
+    _step_checks(
+        "nesterov_step",
+        fn,
+        (w, g, v, 0.1, 0.9),
+        expected,
+        _nesterov_slips(w, g, v, 0.1, 0.9),
+        "for w_tilde = [1, -2], grad = [2, -1], v = [0.5, 0], eta = 0.1, mu = 0.9",
+    )
+
+    rng = np.random.default_rng(seed)
+    eta, mu = float(rng.uniform(0.01, 0.5)), float(rng.uniform(0.5, 0.95))
+    w = rng.standard_normal(shape)
+    opt = optim.Nesterov(eta, mu)
+    steps = 4
+    for t in range(1, steps + 1):
+        g = rng.standard_normal(shape)
+        v = opt.state[0][0].copy() if opt.state else np.zeros(shape)
+        w_next = w.copy()
+        opt.step([w_next], [g])
+        assert opt.state is not None  # the step started it
+        _step_checks(
+            "nesterov_step",
+            fn,
+            (w, g, v, eta, mu),
+            (w_next, opt.state[0][0]),
+            _nesterov_slips(w, g, v, eta, mu),
+            f"at step {t} of {steps} (random w_tilde, grad; eta = {eta:.3f}, mu = {mu:.3f})",
+        )
+        w = w_next
+    _nesterov_trajectory(fn, seed, shape)
 
 
 def _step_checks(
@@ -175,7 +249,8 @@ def _step_checks(
     where: str,
 ) -> None:
     """Call ``fn(*inputs)`` on copies; compare each returned array with ``expected``."""
-    labels = {"momentum_step": ("w_new", "v_new"), "adam_step": ("w_new", "m_new", "v_new")}[name]
+    returned = {"nesterov_step": ("w_tilde_new", "v_new"), "adam_step": ("w_new", "s_new", "r_new")}
+    labels = returned[name]
     got = call(fn, *(x.copy() if isinstance(x, np.ndarray) else x for x in inputs), what=name)
     if not (isinstance(got, tuple | list) and len(got) == len(expected)):
         fail(f"{name} must return a tuple {tuple(labels)}, got {type(got).__name__} {got!r}")
@@ -183,87 +258,52 @@ def _step_checks(
     compare_all(got, expected, whats, slips=slips, what=f"{name} {where}")
 
 
-@exercise("momentum_step")
-def momentum_step(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (3,)) -> None:
-    r"""``fn(w, grad, v, eta, mu)`` returns (w_new, v_new): $v \leftarrow \mu v - \eta \nabla C$,
-    $w \leftarrow w + v$."""
-    # Worked example: v = 0.9 [0.5, 0] - 0.1 [2, -1] = [0.25, 0.1]; w = [1.25, -1.9].
-    w, g, v = np.array([1.0, -2.0]), np.array([2.0, -1.0]), np.array([0.5, 0.0])
-    expected = (np.array([1.25, -1.9]), np.array([0.25, 0.1]))
-    _step_checks(
-        "momentum_step",
-        fn,
-        (w, g, v, 0.1, 0.9),
-        expected,
-        _momentum_slips(w, g, v, 0.1, 0.9),
-        "for w = [1, -2], grad = [2, -1], v = [0.5, 0], eta = 0.1, mu = 0.9",
-    )
-
-    rng = np.random.default_rng(seed)
-    eta, mu = float(rng.uniform(0.01, 0.5)), float(rng.uniform(0.5, 0.95))
-    w = rng.standard_normal(shape)
-    opt = optim.Momentum(eta, mu)
-    steps = 4
-    for t in range(1, steps + 1):
-        g = rng.standard_normal(shape)
-        v = opt.state[0][0].copy() if opt.state else np.zeros(shape)
-        w_next = w.copy()
-        opt.step([w_next], [g])
-        assert opt.state is not None  # the step started it
-        _step_checks(
-            "momentum_step",
-            fn,
-            (w, g, v, eta, mu),
-            (w_next, opt.state[0][0]),
-            _momentum_slips(w, g, v, eta, mu),
-            f"at step {t} of {steps} (random w, grad; eta = {eta:.3f}, mu = {mu:.3f})",
-        )
-        w = w_next
-
-
 # ---------------------------------------------------------------- Adam
 
 
-def _adam(w, g, m, v, t: int, eta: float, beta1: float, beta2: float, eps: float, slip: str = ""):
-    """One Adam step as written in the chapter, or with the slip named by ``slip``."""
-    m_new = beta1 * m + (1 - beta1) * g
-    v_new = beta2 * v + (1 - beta2) * (m_new**2 if slip == "m2" else g**2)
+def _adam(w, g, s, r, t: int, eta: float, beta1: float, beta2: float, eps: float, slip: str = ""):
+    """One Adam step as published, or with the slip named by ``slip``."""
+    s_new = beta1 * s + (1 - beta1) * g
+    r_new = beta2 * r + (1 - beta2) * (s_new**2 if slip == "s2" else g**2)
     tc = t + 1 if slip == "t+1" else t
-    m_hat = m_new if slip in ("no_correction", "no_m_correction") else m_new / (1 - beta1**tc)
-    v_hat = v_new if slip in ("no_correction", "no_v_correction") else v_new / (1 - beta2**tc)
+    s_hat = s_new if slip in ("no_correction", "no_s_correction") else s_new / (1 - beta1**tc)
+    r_hat = r_new if slip in ("no_correction", "no_r_correction") else r_new / (1 - beta2**tc)
+    if slip == "beta_not_power":
+        s_hat, r_hat = s_new / (1 - beta1), r_new / (1 - beta2)
     if slip == "no_sqrt":
-        step = m_hat / (v_hat + eps)
+        step = s_hat / (r_hat + eps)
     elif slip == "eps_inside":
-        step = m_hat / np.sqrt(v_hat + eps)
+        step = s_hat / np.sqrt(r_hat + eps)
     else:
-        step = m_hat / (np.sqrt(v_hat) + eps)
+        step = s_hat / (np.sqrt(r_hat) + eps)
     if slip == "hat_state":
-        return w - eta * step, m_hat, v_hat
-    return w - eta * step, m_new, v_new
+        return w - eta * step, s_hat, r_hat
+    return w - eta * step, s_new, r_new
 
 
 _ADAM_CAUSES = {
-    "no_correction": "no bias correction: divide m by 1 − β1^t and v by 1 − β2^t before the "
-    "step, so the first step moves every coordinate by η",
-    "no_m_correction": "m is not bias-corrected: m̂ = m / (1 − β1^t)",
-    "no_v_correction": "v is not bias-corrected: v̂ = v / (1 − β2^t)",
-    "t+1": "the correction used t + 1: t is already the number of this step (1 on the first "
-    "call), so use β^t as it is",
-    "m2": "v averages the squared gradient (∇C)², not the square of m",
-    "no_sqrt": "the step divides by v̂ instead of its square root √v̂",
-    "eps_inside": "ε went inside the square root: the step is m̂ / (√v̂ + ε)",
-    "hat_state": "the bias-corrected m̂ and v̂ were returned as the state; return the raw "
-    "running averages m and v (the correction is applied afresh at every step)",
+    "no_correction": "no bias correction: s and r start at 0 and are biased towards it; for a "
+    "constant gradient, s_t falls short of g by a factor that depends on t",
+    "no_s_correction": "s is not bias-corrected (r is): its zero start biases it as well",
+    "no_r_correction": "r is not bias-corrected (s is): its zero start biases it as well",
+    "t+1": "the correction used t + 1: t is already the number of this step (1 on the first call)",
+    "beta_not_power": "the correction does not change with t: the bias of an average started "
+    "at 0 fades as the steps go on, so the factor depends on the step number t",
+    "s2": "r averages the squared gradient (∇C)², not the square of s",
+    "no_sqrt": "the step divides by r̂ instead of its square root √r̂",
+    "eps_inside": "ε went inside the square root: the step is ŝ / (√r̂ + ε)",
+    "hat_state": "the bias-corrected ŝ and r̂ were returned as the state; return the raw "
+    "running averages s and r (the correction is applied afresh at every step)",
 }
 
 
-@exercise("adam_step")
+@exercise("adam_step", bplib_answers=(optim.Adam.step,))
 def adam_step(
     fn: Callable, seed: int = 0, shape: tuple[int, ...] = (3,), eps: float = 1e-8
 ) -> None:
-    r"""``fn(w, grad, m, v, t, eta, beta1, beta2, eps)`` returns (w_new, m_new, v_new), one
+    r"""``fn(w, grad, s, r, t, eta, beta1, beta2, eps)`` returns (w_new, s_new, r_new), one
     Adam step with bias correction; ``t`` is the number of this step, 1 on the first."""
-    # Worked example, first step: m̂ = g and v̂ = g², so w moves by η against sign(g):
+    # Worked example, first step: ŝ = g and r̂ = g², so w moves by η against sign(g):
     # w = [1, -2] - 0.1 [1, -1] = [0.9, -1.9].
     w, g, zero = np.array([1.0, -2.0]), np.array([0.5, -3.0]), np.zeros(2)
     args = (0.1, 0.9, 0.999, 1e-8)
@@ -273,9 +313,9 @@ def adam_step(
         if w_new.shape == w.shape and not np.all(np.isfinite(w_new)):
             fail(
                 "adam_step: w_new on the first step (t = 1) holds NaN or infinity. Likely cause: "
-                "the correction divided by 1 − β^0 = 0; t counts steps from 1, use β^t"
+                "t counted from 0, so the correction divided by zero; t counts steps from 1"
             )
-    where = "on the first step (t = 1) for w = [1, -2], grad = [0.5, -3], m = v = 0, eta = 0.1"
+    where = "on the first step (t = 1) for w = [1, -2], grad = [0.5, -3], s = r = 0, eta = 0.1"
     first = (np.array([0.9, -1.9]), 0.1 * g, 0.001 * g**2)
     slips = [(_adam(w, g, zero, zero, 1, *args, slip=s), c) for s, c in _ADAM_CAUSES.items()]
     _step_checks("adam_step", fn, (w, g, zero, zero, 1, *args), first, slips, where)
@@ -290,16 +330,16 @@ def adam_step(
     steps = 5
     for t in range(1, steps + 1):
         g = scale * rng.standard_normal(shape)
-        m, v = (s.copy() for s in opt.state[0][:2]) if opt.state else (np.zeros(shape),) * 2
+        s, r = (x.copy() for x in opt.state[0][:2]) if opt.state else (np.zeros(shape),) * 2
         w_next = w.copy()
         opt.step([w_next], [g])
         assert opt.state is not None  # the step started it
         hyper = (eta, beta1, beta2, eps)
-        slips = [(_adam(w, g, m, v, t, *hyper, slip=s), c) for s, c in _ADAM_CAUSES.items()]
+        slips = [(_adam(w, g, s, r, t, *hyper, slip=k), c) for k, c in _ADAM_CAUSES.items()]
         _step_checks(
             "adam_step",
             fn,
-            (w, g, m, v, t, *hyper),
+            (w, g, s, r, t, *hyper),
             (w_next, opt.state[0][0], opt.state[0][1]),
             slips,
             f"at step t = {t} of {steps} (random w, grad; eta = {eta:.3f}, beta1 = {beta1:.3f}, "

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import numpy as np
 from contract import Case, hard
 
+from bplib import optim
+
 
 def minibatches(X, y, batch_size, rng):
     perm = rng.permutation(len(X))
@@ -15,17 +17,33 @@ def minibatches(X, y, batch_size, rng):
         yield X[idx], y[idx]
 
 
-def momentum_step(w, grad, v, eta, mu):
-    v = mu * v - eta * grad
-    return w + v, v
+def nesterov_step(w_tilde, grad, v, eta, mu):
+    v_new = mu * v - eta * grad
+    return w_tilde + mu * v_new - eta * grad, v_new
 
 
-def adam_step(w, grad, m, v, t, eta, beta1, beta2, eps):
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad**2
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return w - eta * m_hat / (np.sqrt(v_hat) + eps), m, v
+def adam_step(w, grad, s, r, t, eta, beta1, beta2, eps):
+    s = beta1 * s + (1 - beta1) * grad
+    r = beta2 * r + (1 - beta2) * grad**2
+    s_hat = s / (1 - beta1**t)
+    r_hat = r / (1 - beta2**t)
+    return w - eta * s_hat / (np.sqrt(r_hat) + eps), s, r
+
+
+def nesterov_via_bplib(w_tilde, grad, v, eta, mu):
+    opt = optim.Nesterov(eta, mu)
+    opt.state = [(v.copy(),)]
+    w_new = w_tilde.copy()
+    opt.step([w_new], [grad])
+    return w_new, opt.state[0][0]
+
+
+def adam_via_bplib(w, grad, s, r, t, eta, beta1, beta2, eps):
+    opt = optim.Adam(eta, beta1, beta2, eps)
+    opt.state, opt.t = [(s.copy(), r.copy())], t - 1
+    w_new = w.copy()
+    opt.step([w_new], [grad])
+    return w_new, *opt.state[0]
 
 
 def minibatches_of_the_worked_example() -> Callable:
@@ -40,16 +58,18 @@ CASES = {
         (minibatches_of_the_worked_example(),),
         ("X_batch (3, 2) and y_batch (3,), expected (m, 3) and (m,)",),
     ),
-    "momentum_step": Case(
-        (momentum_step,),
-        hard(momentum_step),
+    "nesterov_step": Case(
+        (nesterov_step,),
+        hard(nesterov_step),
         ("at step 1 of 4",),
         calls=({}, {"seed": 7, "shape": (2, 3)}),
+        via_bplib=(nesterov_via_bplib,),
     ),
     "adam_step": Case(
         (adam_step,),
         hard(adam_step),
         ("at step t = 1 of 5",),
         calls=({}, {"seed": 7, "shape": (3, 2), "eps": 1e-3}),
+        via_bplib=(adam_via_bplib,),
     ),
 }

@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 import pytest
-from cases_ch07 import adam_step, minibatches
+from cases_ch07 import adam_step, minibatches, nesterov_step
 
 from bplib.checks import ch07 as check
 
@@ -114,44 +114,78 @@ def test_minibatches_wants_pairs_of_rows(failure):
     assert "expected a pair" in failure(check.minibatches, triples)
 
 
-# ---------------------------------------------------------------- momentum
+# ---------------------------------------------------------------- Nesterov
 
 
 @pytest.mark.parametrize(
     "slip, cause",
     [
-        (lambda w, g, v, eta, mu: (w + (mu * v + eta * g), mu * v + eta * g), "gradient is added"),
-        (lambda w, g, v, eta, mu: (w - (mu * v + eta * g), mu * v + eta * g), "opposite sign"),
-        (lambda w, g, v, eta, mu: (w + v, mu * v - eta * g), "w moved with the old velocity"),
-        (lambda w, g, v, eta, mu: (w - eta * g, -eta * g), "μv is missing"),
-        (lambda w, g, v, eta, mu: (w + mu * v - eta * g, mu * v), "−η∇C is missing"),
+        (lambda w, g, v, eta, mu: (w + (mu * v - eta * g), mu * v - eta * g), "plain momentum"),
+        (
+            lambda w, g, v, eta, mu: (w - mu * v + (mu * v - eta * g), mu * v - eta * g),
+            "the new w of the original method",
+        ),
+        (
+            lambda w, g, v, eta, mu: (w + (1 + mu) * (mu * v - eta * g), mu * v - eta * g),
+            "old look-ahead shift was not taken off",
+        ),
+        (
+            lambda w, g, v, eta, mu: (w + mu * (mu * v + eta * g) + eta * g, mu * v + eta * g),
+            "the gradient is added",
+        ),
+        (
+            lambda w, g, v, eta, mu: (nesterov_step(w, g, v, eta, mu)[0], mu * v),
+            "lacks its gradient term",
+        ),
     ],
 )
-def test_momentum_names_the_likely_cause(slip, cause, failure):
-    message = failure(check.momentum_step, slip)
-    assert cause in message
-    assert "Likely cause" in message
+def test_nesterov_names_the_likely_cause(slip, cause, failure):
+    message = failure(check.nesterov_step, slip)
+    assert cause in message and "Likely cause" in message
 
 
-def test_momentum_without_a_tuple_is_told_what_to_return(failure):
-    assert "must return a tuple" in failure(check.momentum_step, lambda w, g, v, eta, mu: w)
+def test_nesterov_passes_in_another_correct_form(passes):
+    """w~' = w~ - mu v + (1 + mu) v': the same step, written through w = w~ - mu v."""
+
+    def through_w(w_tilde, grad, v, eta, mu):
+        v_new = mu * v - eta * grad
+        return w_tilde - mu * v + (1 + mu) * v_new, v_new
+
+    passes(check.nesterov_step, through_w, seed=4, shape=(2, 2))
 
 
-def test_momentum_with_an_unknown_mistake_says_where(failure):
-    def off(w, grad, v, eta, mu):
+def test_nesterov_without_a_tuple_is_told_what_to_return(failure):
+    assert "must return a tuple" in failure(check.nesterov_step, lambda w, g, v, eta, mu: w)
+
+
+def test_nesterov_with_an_unknown_mistake_says_where(failure):
+    def off(w_tilde, grad, v, eta, mu):
         v = mu * v - 1.01 * eta * grad
-        return w + v, v
+        return w_tilde + mu * v - eta * grad, v
 
-    message = failure(check.momentum_step, off)
-    assert "w_new for w = [1, -2]" in message and "entries are wrong" in message
+    message = failure(check.nesterov_step, off)
+    assert "w_tilde_new for w_tilde = [1, -2]" in message and "entries are wrong" in message
+
+
+def test_nesterov_that_drifts_off_the_original_trajectory_is_caught_there(failure):
+    """Right on single steps from the reference's states, wrong along its own path: the check
+    follows the student's trajectory too."""
+    calls = []
+
+    def drifting(w_tilde, grad, v, eta, mu):
+        calls.append(1)
+        w_new, v_new = nesterov_step(w_tilde, grad, v, eta, mu)
+        return (w_new + 1e-3, v_new) if len(calls) > 6 else (w_new, v_new)
+
+    assert "against w + mu v of the original method" in failure(check.nesterov_step, drifting)
 
 
 # ---------------------------------------------------------------- Adam
 
 
 def adam_with(slip):
-    def step(w, grad, m, v, t, eta, beta1, beta2, eps):
-        return check._adam(w, grad, m, v, t, eta, beta1, beta2, eps, slip=slip)
+    def step(w, grad, s, r, t, eta, beta1, beta2, eps):
+        return check._adam(w, grad, s, r, t, eta, beta1, beta2, eps, slip=slip)
 
     return step
 
@@ -164,10 +198,11 @@ def test_the_slip_free_formula_of_the_check_is_bplibs_adam(passes):
     "slip, cause",
     [
         ("no_correction", "no bias correction"),
-        ("no_m_correction", "m is not bias-corrected"),
-        ("no_v_correction", "v is not bias-corrected"),
+        ("no_s_correction", "s is not bias-corrected"),
+        ("no_r_correction", "r is not bias-corrected"),
         ("t+1", "the correction used t + 1"),
-        ("m2", "not the square of m"),
+        ("beta_not_power", "does not change with t"),
+        ("s2", "not the square of s"),
         ("no_sqrt", "instead of its square root"),
         ("hat_state", "were returned as the state"),
     ],
@@ -182,8 +217,8 @@ def test_adam_with_eps_inside_the_root_is_caught_when_eps_matters(passes, failur
 
 
 def test_adam_with_t_counted_from_zero_is_told_about_the_zero_division(failure):
-    def from_zero(w, grad, m, v, t, eta, beta1, beta2, eps):
-        return adam_step(w, grad, m, v, t - 1, eta, beta1, beta2, eps)
+    def from_zero(w, grad, s, r, t, eta, beta1, beta2, eps):
+        return adam_step(w, grad, s, r, t - 1, eta, beta1, beta2, eps)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         assert "t counts steps from 1" in failure(check.adam_step, from_zero)
