@@ -149,37 +149,37 @@ def central_gradient(central_gradient: Callable, seed: int = 0) -> None:
 def _graph(x: float, y: float) -> dict[str, float]:
     """The nodes of f = (x + sigma(y)) / (sigma(x) + (x + y)^2) and their local derivatives."""
     s_y, s_x = float(sigmoid(np.asarray(y))), float(sigmoid(np.asarray(x)))
-    n, q = x + s_y, x + y
+    u, q = x + s_y, x + y
     d = s_x + q**2
-    return {"n": n, "d": d, "q": q, "ds_x": s_x * (1 - s_x), "ds_y": s_y * (1 - s_y), "s_y": s_y}
+    return {"u": u, "d": d, "q": q, "ds_x": s_x * (1 - s_x), "ds_y": s_y * (1 - s_y), "s_y": s_y}
 
 
 def _graph_gradients(x: float, y: float, slip: str = "") -> tuple[float, float]:
     """(df/dx, df/dy) by the chain rule, or what the named ``slip`` gives instead."""
     v = _graph(x, y)
-    n, d, q = v["n"], v["d"], v["q"]
-    df_dn = 1 / d
-    df_dd = {"div_sign": n / d**2, "div_no_n": -1 / d**2, "div_power": -n / d}.get(slip, -n / d**2)
+    u, d, q = v["u"], v["d"], v["q"]
+    df_du = 1 / d
+    df_dd = {"div_sign": u / d**2, "div_no_u": -1 / d**2, "div_power": -u / d}.get(slip, -u / d**2)
     ds_x = {"sigma_for_prime": float(sigmoid(np.asarray(x)))}.get(slip, v["ds_x"])
     ds_y = {"sigma_for_prime": v["s_y"]}.get(slip, v["ds_y"])
     df_dq = df_dd * (q if slip == "square_no_2" else 2 * q)
-    paths_x = {"x_via_n": df_dn, "x_via_s": df_dd * ds_x, "x_via_q": df_dq}
-    paths_y = {"y_via_s": df_dn * ds_y, "y_via_q": df_dq}
+    paths_x = {"x_via_u": df_du, "x_via_s": df_dd * ds_x, "x_via_q": df_dq}
+    paths_y = {"y_via_s": df_du * ds_y, "y_via_q": df_dq}
     df_dx = sum(value for path, value in paths_x.items() if path != slip)
     df_dy = sum(value for path, value in paths_y.items() if path != slip)
     return df_dx, df_dy
 
 
 GRAPH_SLIPS = {
-    "x_via_n": "x reaches f along three paths; the one through the numerator n = x + sigma(y) "
+    "x_via_u": "x reaches f along three paths; the one through the numerator u = x + sigma(y) "
     "is missing",
     "x_via_s": "x reaches f along three paths; the one through sigma(x) is missing",
     "x_via_q": "x reaches f along three paths; the one through q = x + y and q^2 is missing",
     "y_via_s": "y reaches f along two paths; the one through sigma(y) is missing",
     "y_via_q": "y reaches f along two paths; the one through q = x + y and q^2 is missing",
-    "div_sign": "the division node: a larger denominator makes f smaller (for n > 0), so "
-    "df/dd has the opposite sign of n",
-    "div_no_n": "the division node's df/dd: differentiate n * d^(-1) with respect to d; the "
+    "div_sign": "the division node: a larger denominator makes f smaller (for u > 0), so "
+    "df/dd has the opposite sign of u",
+    "div_no_u": "the division node's df/dd: differentiate u * d^(-1) with respect to d; the "
     "numerator stays in it",
     "div_power": "the division node's df/dd: the derivative of d^(-1) is not d^(-1)",
     "square_no_2": "the square node: the derivative of q^2 is not q",
@@ -203,7 +203,7 @@ def graph_gradients(graph_gradients: Callable, seed: int = 0) -> None:
 
         def f(xy=xy):
             v = _graph(*xy)
-            return v["n"] / v["d"]
+            return v["u"] / v["d"]
 
         numeric = numerical_gradient(f, xy)
         exact = _graph_gradients(x, y)

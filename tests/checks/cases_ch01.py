@@ -59,6 +59,6 @@ CASES = {
     "learning_rate_for_hessian": Case(
         (learning_rate_for_hessian,),
         hard(learning_rate_for_hessian),
-        ("learning_rate_for_hessian(H) for H", "too large"),
+        ("learning_rate_for_hessian(H) for H", "which is too"),
     ),
 }

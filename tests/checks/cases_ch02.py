@@ -17,14 +17,14 @@ def neuron_gradients(w1, x1, w2, x2, b):
 
 def graph_gradients(x, y):
     s_y = 1 / (1 + np.exp(-y))
-    n = x + s_y
+    u = x + s_y
     s_x = 1 / (1 + np.exp(-x))
     q = x + y
     d = s_x + q**2
-    df_dn, df_dd = 1 / d, -n / d**2
+    df_du, df_dd = 1 / d, -u / d**2
     df_dq = df_dd * 2 * q
-    df_dx = df_dn + df_dd * s_x * (1 - s_x) + df_dq
-    df_dy = df_dn * s_y * (1 - s_y) + df_dq
+    df_dx = df_du + df_dd * s_x * (1 - s_x) + df_dq
+    df_dy = df_du * s_y * (1 - s_y) + df_dq
     return float(df_dx), float(df_dy)
 
 

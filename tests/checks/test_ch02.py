@@ -75,37 +75,37 @@ def test_the_reference_graph_gradients_match_central_differences():
 
 def staged(x, y):
     s_y, s_x = 1 / (1 + np.exp(-y)), 1 / (1 + np.exp(-x))
-    n, q = x + s_y, x + y
+    u, q = x + s_y, x + y
     d = s_x + q**2
-    return s_y, s_x, n, q, d
+    return s_y, s_x, u, q, d
 
 
 def no_numerator_path(x, y):
-    s_y, s_x, n, q, d = staged(x, y)
-    df_dd = -n / d**2
+    s_y, s_x, u, q, d = staged(x, y)
+    df_dd = -u / d**2
     return df_dd * (s_x * (1 - s_x) + 2 * q), graph_gradients(x, y)[1]
 
 
 def no_square_path_for_y(x, y):
-    s_y, s_x, n, q, d = staged(x, y)
+    s_y, s_x, u, q, d = staged(x, y)
     return graph_gradients(x, y)[0], s_y * (1 - s_y) / d
 
 
 def division_sign(x, y):
-    s_y, s_x, n, q, d = staged(x, y)
-    df_dd = n / d**2
+    s_y, s_x, u, q, d = staged(x, y)
+    df_dd = u / d**2
     return (1 / d + df_dd * (s_x * (1 - s_x) + 2 * q), s_y * (1 - s_y) / d + df_dd * 2 * q)
 
 
 def square_without_2(x, y):
-    s_y, s_x, n, q, d = staged(x, y)
-    df_dd = -n / d**2
+    s_y, s_x, u, q, d = staged(x, y)
+    df_dd = -u / d**2
     return (1 / d + df_dd * (s_x * (1 - s_x) + q), s_y * (1 - s_y) / d + df_dd * q)
 
 
 def sigma_path_dropped(x, y):
-    s_y, s_x, n, q, d = staged(x, y)
-    return 1 / d - n / d**2 * 2 * q, graph_gradients(x, y)[1]
+    s_y, s_x, u, q, d = staged(x, y)
+    return 1 / d - u / d**2 * 2 * q, graph_gradients(x, y)[1]
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def sigma_path_dropped(x, y):
         (no_numerator_path, "df/dx", "the one through the numerator"),
         (sigma_path_dropped, "df/dx", "the one through sigma(x) is missing"),
         (no_square_path_for_y, "df/dy", "y reaches f along two paths; the one through q"),
-        (division_sign, "df/dx", "opposite sign of n"),
+        (division_sign, "df/dx", "opposite sign of u"),
         (square_without_2, "df/dx", "the derivative of q^2 is not q"),
     ],
 )
