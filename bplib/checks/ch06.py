@@ -5,14 +5,15 @@ the negative log-likelihood with respect to $z$, and the cross-entropy computed 
 Derivatives are compared with central differences of the cost, so any correct form passes.
 """
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from bplib import gradcheck, losses
 from bplib.activations import sigmoid, sigmoid_prime
 from bplib.activations import softmax as stable_softmax
-from bplib.checks.feedback import CENTRAL_DIFFERENCES, call, compare, exercise, fail
+from bplib.checks.feedback import CENTRAL_DIFFERENCES, CheckFailed, call, compare, exercise, fail
 from bplib.data import one_hot
 
 
@@ -109,6 +110,51 @@ def softmax(fn: Callable, seed: int = 0, m: int = 5, k: int = 4) -> None:
         compare(got, expected, f"softmax on {label}")
 
 
+# --- the exercises after it may use the student's softmax: each is judged on its own ------------
+
+
+def _softmax_is_right(f: Callable) -> bool:
+    z = np.array([[1000.0, 1001.0, -3.0], [0.5, -0.5, 2.0]])
+    try:
+        with np.errstate(all="ignore"):
+            got = np.asarray(f(z.copy()), dtype=float)
+    except Exception:  # NotImplementedError too: a softmax not done yet
+        return False
+    return got.shape == z.shape and bool(np.allclose(got, stable_softmax(z)))
+
+
+@contextlib.contextmanager
+def _bound(scope: dict, name: str, value: Callable) -> Iterator[None]:
+    saved = scope[name]
+    scope[name] = value
+    try:
+        yield
+    finally:
+        scope[name] = saved
+
+
+def _on_its_own(name: str, fn: Callable, run: Callable[[], None]) -> None:
+    """Run the check ``run``; when ``fn`` calls the student's own ``softmax`` and that softmax
+    is wrong (or not done), run it with a correct softmax in its place, so one slip costs once."""
+    scope = getattr(fn, "__globals__", {})
+    uses = "softmax" in getattr(getattr(fn, "__code__", None), "co_names", ())
+    if not uses or not callable(scope.get("softmax")) or _softmax_is_right(scope["softmax"]):
+        run()
+        return
+    with _bound(scope, "softmax", stable_softmax):
+        try:
+            run()
+        except CheckFailed as e:
+            fail(
+                f"{e}. (Your softmax is wrong too, so {name} was run with a correct softmax in "
+                f"its place: the fault above is in {name} itself.)"
+            )
+    print(
+        f"note: your softmax is wrong or not done (its own check says how); with a correct "
+        f"softmax in its place your {name} is right, so it passes."
+    )
+
+
 # --- log_likelihood_gradient --------------------------------------------------------------------
 
 
@@ -123,8 +169,13 @@ def _numerical(z: np.ndarray, y: np.ndarray) -> np.ndarray:
 def log_likelihood_gradient(fn: Callable, seed: int = 0, m: int = 6, k: int = 4) -> None:
     r"""``fn(z, y)`` must return the gradient of the mean cost
     $C = -\frac1m \sum_x \ln a_{x, y_x}$, $a = \mathrm{softmax}(z)$, with respect to ``z``,
-    shape (m, k). ``y`` holds (m,) integer labels. Compared with central differences of C.
+    shape (m, k). ``y`` holds (m,) integer labels. Compared with central differences of C;
+    judged with a correct softmax when it calls the student's own wrong one.
     """
+    _on_its_own("log_likelihood_gradient", fn, lambda: _log_likelihood_gradient(fn, seed, m, k))
+
+
+def _log_likelihood_gradient(fn: Callable, seed: int, m: int, k: int) -> None:
     rng = np.random.default_rng(seed)
     worked = (np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]), np.array([1, 0]))
     random = (rng.normal(0.0, 2.0, (m, k)), rng.integers(0, k, m))
@@ -173,7 +224,12 @@ def _quadratic_of_softmax_sum(y: np.ndarray) -> Callable[[np.ndarray], float]:
 def softmax_quadratic_delta(fn: Callable, seed: int = 0, m: int = 5, k: int = 4) -> None:
     r"""``fn(z, y)`` must return $\delta^L = \partial C_x / \partial z^L$ of each sample for
     softmax outputs and $C_x = \frac12 \lVert a - y \rVert^2$, shape (m, k); compared with
-    central differences of each sample's cost."""
+    central differences of each sample's cost (with a correct softmax when it calls the
+    student's own wrong one)."""
+    _on_its_own("softmax_quadratic_delta", fn, lambda: _softmax_quadratic_delta(fn, seed, m, k))
+
+
+def _softmax_quadratic_delta(fn: Callable, seed: int, m: int, k: int) -> None:
     rng = np.random.default_rng(seed)
     worked = (np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]), np.eye(3)[[1, 0]])
     random = (rng.normal(0.0, 2.0, (m, k)), rng.uniform(-1.0, 2.0, (m, k)))

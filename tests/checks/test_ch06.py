@@ -178,3 +178,58 @@ def test_cross_entropy_from_z_passes_with_logaddexp(passes):
         lambda z, y: float(np.sum(np.logaddexp(0.0, z) - y * z)) / len(z),
         seed=11,
     )
+
+
+def notebook_functions(source: str) -> dict:
+    """The functions ``source`` defines, in a namespace of their own, as in a notebook kernel."""
+    namespace = {"np": np}
+    exec(source, namespace)
+    return namespace
+
+
+WRONG_SOFTMAX = """
+def softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum(axis=0, keepdims=True)  # the slip: normalized over the samples
+"""
+
+
+@pytest.mark.parametrize(
+    ("check", "exercise"),
+    [
+        (
+            ch06.log_likelihood_gradient,
+            "def answer(z, y):\n    return (softmax(z) - np.eye(z.shape[1])[y]) / len(z)\n",
+        ),
+        (
+            ch06.softmax_quadratic_delta,
+            "def answer(z, y):\n    a = softmax(z)\n    e = a - y\n"
+            "    return a * (e - np.sum(e * a, axis=1, keepdims=True))\n",
+        ),
+    ],
+)
+def test_an_exercise_using_the_students_wrong_softmax_is_judged_on_its_own(check, exercise, capsys):
+    namespace = notebook_functions(WRONG_SOFTMAX + exercise)
+    check(namespace["answer"])
+    out = capsys.readouterr().out
+    assert "note: your softmax is wrong or not done" in out
+    assert out.endswith(f"✔ {check.exercise}: passed\n")
+    assert namespace["softmax"].__code__.co_filename == "<string>"  # restored afterwards
+
+
+def test_an_exercise_using_an_unfinished_softmax_is_judged_on_its_own(capsys):
+    namespace = notebook_functions(
+        "def softmax(z):\n    raise NotImplementedError()\n\n"
+        "def answer(z, y):\n    return (softmax(z) - np.eye(z.shape[1])[y]) / len(z)\n"
+    )
+    ch06.log_likelihood_gradient(namespace["answer"])
+    assert capsys.readouterr().out.endswith("✔ log_likelihood_gradient: passed\n")
+
+
+def test_a_fault_of_its_own_is_still_named_when_the_softmax_is_wrong_too(failure):
+    namespace = notebook_functions(
+        WRONG_SOFTMAX + "def answer(z, y):\n    return softmax(z) - np.eye(z.shape[1])[y]\n"
+    )
+    message = failure(ch06.log_likelihood_gradient, namespace["answer"])
+    assert "factor 1/m" in message
+    assert "the fault above is in log_likelihood_gradient itself" in message
