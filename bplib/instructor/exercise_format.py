@@ -7,14 +7,21 @@ tests between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``. Markers a
 appear only in the cells they belong to; grade_ids are unique across the course (they name the
 gradebook's columns). ``FormatError`` names the notebook, cell and grade_id of a violation.
 
+A test cell, hidden tests included, is a list of check calls ``check.NAME(f, g, key=literal)``:
+the student's functions by name, then literal keyword arguments (``check_calls``), where
+``check`` is the module the notebook imports under that name (``check_module``). The grader
+runs these calls in its own process (``bplib.instructor.judge``), so no other code may be there.
+
 The cell metadata is nbgrader's, so a course that outgrows these tools can switch to nbgrader
 without touching the notebooks.
 """
 
+import ast
 import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 from nbformat import NotebookNode
@@ -169,6 +176,10 @@ def validate(nb: NotebookNode, name: str) -> list[tuple[int, int]]:
                     f"the test cell of exercise {grade_id(nb.cells[open_exercise])!r} must have "
                     f"grade_id {expected!r}",
                 )
+            try:
+                check_calls(cell.source)
+            except FormatError as e:
+                raise error(index, str(e)) from None
             pairs.append((open_exercise, index))
             open_exercise = None
     if open_exercise is not None:
@@ -211,3 +222,79 @@ def check_unique_grade_ids(notebooks: dict[str, NotebookNode]) -> None:
                 )
             if gid:
                 owner[gid] = name
+
+
+class CheckCall(NamedTuple):
+    """One statement of a test cell: ``check.<check>(*args, **kwargs)``."""
+
+    check: str  # the check's name in the check module
+    args: tuple[str, ...]  # the names of the student's functions
+    kwargs: dict  # literal keyword arguments
+
+
+CHECK = "check"  # the name a notebook imports its check module under
+
+
+def check_calls(source: str) -> list[CheckCall]:
+    """The check calls of a test cell; FormatError for anything else."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as e:
+        raise FormatError(f"test cell is not valid Python ({e.msg}, line {e.lineno})") from None
+    calls = []
+    for node in tree.body:
+        where = f"line {node.lineno}"
+        call = node.value if isinstance(node, ast.Expr) else None
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == CHECK
+        ):
+            raise FormatError(
+                f"{where}: a test cell holds only calls {CHECK}.NAME(function, ..., key=literal)"
+                f", got {ast.unparse(node)[:80]!r}"
+            )
+        if not all(isinstance(arg, ast.Name) for arg in call.args):
+            raise FormatError(f"{where}: positional arguments are the student's functions, by name")
+        kwargs = {}
+        for keyword in call.keywords:
+            try:
+                if keyword.arg is None:
+                    raise ValueError
+                kwargs[keyword.arg] = ast.literal_eval(keyword.value)
+            except ValueError:
+                raise FormatError(
+                    f"{where}: keyword arguments are literals, got {ast.unparse(keyword)!r}"
+                ) from None
+        names = tuple(a.id for a in call.args if isinstance(a, ast.Name))
+        calls.append(CheckCall(call.func.attr, names, kwargs))
+    if not calls:
+        raise FormatError("a test cell calls at least one check")
+    return calls
+
+
+def check_module(nb: NotebookNode) -> str | None:
+    """The module a notebook imports as ``check`` (``from bplib.checks import ch01 as check``)."""
+    for cell in nb.cells:
+        if cell.cell_type != "code" or grade_id(cell):
+            continue
+        try:
+            tree = ast.parse(
+                "\n".join(
+                    "" if line.lstrip().startswith(("%", "!")) else line
+                    for line in cell.source.splitlines()
+                )
+            )
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                for alias in node.names:
+                    if alias.asname == CHECK:
+                        return f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname == CHECK:
+                        return alias.name
+    return None

@@ -1,22 +1,41 @@
-"""Run a notebook in a fresh kernel with the grader's limits.
+"""Run a notebook in a fresh kernel with the grader's limits, judging its test cells outside.
 
 A time limit per cell (the cell is then interrupted) and one for the whole notebook; an error in
 one cell does not stop the next; a dead kernel ends the run; each cell keeps at most
-``MAX_OUTPUT`` characters of text output. The kernel runs with the grading switch set.
+``MAX_OUTPUT`` characters of text output. The kernel runs with the grading switch set, in its
+folder (its ``$HOME`` too), talking to the grader over ZeroMQ ``ipc`` files there, contained by
+``bplib.instructor.sandbox`` when asked. Before the first cell the grader's agent is loaded
+into it; the test cells are not run there but judged by the grader (``bplib.instructor.judge``).
 """
 
 import math
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import NamedTuple
 
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 
+from bplib import data
 from bplib.checks.feedback import GRADING_ENV
+from bplib.instructor import judge, sandbox
+from bplib.instructor.exercise_format import CheckCall
+
+# Enough for chapters 08-10 on MNIST; a 50 GB allocation fails, a fork bomb stops at the limit.
+LIMITS = sandbox.Limits(memory=6 * 2**30, processes=256, cpu=3600)
+# Under the process limit, NumPy's BLAS gets one thread (it would start one per core).
+THREADS = {name: "1" for name in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]}
+# What a cell's error says when it hit a limit of the container.
+LIMIT_ERRORS = {
+    "MemoryError": "memory limit hit",
+    "BlockingIOError": "process limit hit",
+}
 
 MAX_OUTPUT = 100_000  # characters of output kept per cell
 TIMEOUT_ERROR = "CellTimeout"  # the ename nbclient gives a cell it interrupted
@@ -34,6 +53,22 @@ class Run(NamedTuple):
     def timed_out(self, index: int) -> bool:
         """Whether cell ``index`` was interrupted at its time limit."""
         return self.replies.get(index, {}).get("ename") == TIMEOUT_ERROR
+
+
+class ContainedKernelManager(AsyncKernelManager):
+    """Starts the kernel through ``sandbox.command``: contained or not, with the limits."""
+
+    def contain(self, folder: Path, contained: bool, limits: sandbox.Limits) -> None:
+        self.folder, self.contained, self.limits = folder, contained, limits
+        self.transport, self.ip = "ipc", str(folder / "kernel")
+        self.connection_file = str(folder / "kernel.json")
+        if contained and self.kernel_spec is not None:
+            # A signal to the process group would end bwrap; ipykernel interrupts itself.
+            self.kernel_spec.interrupt_mode = "message"
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        return sandbox.command(cmd, self.folder, self.contained, self.limits)
 
 
 class CappedClient(NotebookClient):
@@ -71,13 +106,32 @@ class CappedClient(NotebookClient):
         return out
 
 
-def execute(nb: NotebookNode, cwd: Path, timeout: float, notebook_timeout: float) -> Run:
+class Tests(NamedTuple):
+    """What the grader does at the cells of a notebook to run."""
+
+    checks: str  # the check module
+    judged: dict[int, list[CheckCall]]  # test cell index -> its check calls
+    captures: dict[int, list[str]]  # exercise cell index -> the names to keep after it
+    student: list[tuple[int, str]]  # (index, source) of the student's code cells
+
+
+def execute(
+    nb: NotebookNode,
+    cwd: Path,
+    timeout: float,
+    notebook_timeout: float,
+    tests: Tests,
+    contained: bool = False,
+    limits: sandbox.Limits = LIMITS,
+) -> Run:
     """Run ``nb`` in a fresh kernel in ``cwd``; stop at ``notebook_timeout`` or a dead kernel."""
     replies: dict[int, dict] = {}
-    limits: dict[int, int] = {}
+    limits_at: dict[int, int] = {}
+    km = ContainedKernelManager(kernel_name="python3")
+    km.contain(cwd, contained, limits)
     client = CappedClient(
         nb,
-        kernel_name="python3",
+        km=km,
         allow_errors=True,
         interrupt_on_timeout=True,
         error_on_timeout={"ename": TIMEOUT_ERROR, "evalue": "interrupted", "traceback": []},
@@ -88,31 +142,101 @@ def execute(nb: NotebookNode, cwd: Path, timeout: float, notebook_timeout: float
         ),
     )
     stopped = ""
+    flags: list[str] = []
+    reports: list[dict] = []
     deadline = time.monotonic() + notebook_timeout
-    # The kernel's own stderr has nothing for the student (outputs come over ZeroMQ).
-    env = {**os.environ, GRADING_ENV: "1"}
-    with client.setup_kernel(env=env, stderr=subprocess.DEVNULL):
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or not cell.source.strip():
-                continue
-            left = deadline - time.monotonic()
-            if left <= 0:
-                stopped = (
-                    f"timeout: {notebook_timeout:g} s for the notebook ran out before cell {index}"
-                )
-                break
-            client.timeout = limits[index] = math.ceil(min(timeout, left))
-            try:
-                client.execute_cell(cell, index)
-            except DeadKernelError:
-                stopped = f"kernel died in cell {index}"
-                break
-    run = Run(nb, replies, limits, stopped, [])
+    # The kernel's own stdout and stderr have nothing for the student (outputs come over ZeroMQ).
+    env = {**os.environ, **THREADS, GRADING_ENV: "1", "HOME": str(cwd), "TMPDIR": str(cwd)}
+    env["BPLIB_CACHE_DIR"] = str(data._cache_folder(None))  # $HOME moved; MNIST did not
+    env["MPLCONFIGDIR"] = str(matplotlib_cache(cwd / ".matplotlib"))
+    with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        agent = judge.Agent(
+            km.get_connection_info(),
+            alive=lambda: alive(km),
+            interrupt=run_sync(km.interrupt_kernel),
+        )
+        try:
+            readable = [str(p) for p in sandbox.readable()] + list(sandbox.SYSTEM + sandbox.ETC)
+            readable += ["/proc", "/dev", "/sys"]
+            start = (
+                "__import__('importlib').import_module('bplib.instructor.agent').start("
+                f"{str(cwd)!r}, {readable!r}, {[tests.checks]!r})"
+            )
+            started = agent.run(start, timeout=max(timeout, 30))
+            if started["status"] != "ok":
+                raise RuntimeError(f"the grader's agent did not start: {started.get('evalue')}")
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code" or not cell.source.strip():
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    stopped = (
+                        f"timeout: {notebook_timeout:g} s for the notebook ran out before cell "
+                        f"{index}"
+                    )
+                    break
+                limit = limits_at[index] = math.ceil(min(timeout, left))
+                if index in tests.judged:
+                    try:
+                        verdict = judge.judge(agent, tests.checks, tests.judged[index], limit)
+                    except judge.KernelTimeout:
+                        replies[index] = {"status": "error", "ename": TIMEOUT_ERROR}
+                        continue
+                    except judge.KernelLost as e:
+                        stopped = f"kernel died in cell {index}" + (
+                            f" ({e})" if "died" not in str(e) else ""
+                        )
+                        break
+                    cell.outputs, replies[index] = verdict.outputs, verdict.reply
+                    flags += [note for note in verdict.notes if note not in flags]
+                    reports.append(verdict.report)
+                    continue
+                client.timeout = limit
+                try:
+                    client.execute_cell(cell, index)
+                    if index in tests.captures:
+                        agent.run(f"{judge.AGENT}.capture({tests.captures[index]!r})", limit)
+                except (DeadKernelError, judge.KernelLost):
+                    stopped = f"kernel died in cell {index}"
+                    break
+                except judge.KernelTimeout:
+                    pass  # the next cell says it
+        finally:
+            agent.close()
+    run = Run(nb, replies, limits_at, stopped, [])
     run.notes.extend(
-        f"timeout in cell {index} (interrupted after {limits[index]} s)"
+        f"timeout in cell {index} (interrupted after {limits_at[index]} s)"
         for index in sorted(replies)
         if run.timed_out(index)
     )
     run.notes.extend([stopped] * bool(stopped))
     run.notes.extend(f"output truncated (cell {index})" for index in sorted(client.truncated))
+    run.notes.extend(limit_notes(nb))
+    run.notes.extend(flags + judge.report_notes(reports) + judge.suspicious(tests.student))
     return run
+
+
+def alive(km: AsyncKernelManager) -> bool:
+    """Whether the kernel's process still runs (a check that needs no event loop)."""
+    process = getattr(km.provisioner, "process", None)
+    return process is not None and process.poll() is None
+
+
+def matplotlib_cache(folder: Path) -> Path:
+    """``folder`` with a copy of your matplotlib font list, which takes seconds to rebuild."""
+    folder.mkdir(exist_ok=True)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    mine = Path(os.environ.get("MPLCONFIGDIR") or Path(base) / "matplotlib")
+    for fonts in mine.glob("fontlist-*.json"):
+        shutil.copy(fonts, folder)
+    return folder
+
+
+def limit_notes(nb: NotebookNode) -> list[str]:
+    """Where a cell's error says it hit a limit of the container."""
+    notes = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") in LIMIT_ERRORS:
+                notes.append(f"{LIMIT_ERRORS[out.ename]} in cell {index}")
+    return notes

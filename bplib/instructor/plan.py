@@ -1,10 +1,11 @@
 """Plan a grading run: which submissions to run, and which cached results still stand.
 
 A cached result stands when nothing it depends on changed: the submission's bytes, the time
-limits, and its chapter's digest. The digest covers the solution notebook, the check modules
-the notebook imports from ``bplib.checks`` (with ``bplib.checks.feedback``), every module of
-bplib they import transitively (found by parsing their imports with ``ast``), and the grader's
-own modules that decide a verdict. Editing a library module no check imports regrades nothing.
+limits, whether the kernel was contained, and its chapter's digest. The digest covers the
+solution notebook, the check modules the notebook imports from ``bplib.checks`` (with
+``bplib.checks.feedback``), every module of bplib they import transitively (found by parsing
+their imports with ``ast``), and the grader's own modules that decide a verdict. Editing a
+library module no check imports regrades nothing.
 """
 
 import ast
@@ -20,7 +21,7 @@ from nbformat import NotebookNode
 from tqdm.auto import tqdm
 
 from bplib.checks import feedback
-from bplib.instructor import kernel, score, submission
+from bplib.instructor import agent, judge, kernel, score, submission, wire
 from bplib.instructor.exercise_format import read
 from bplib.instructor.gradebook import Row
 from bplib.instructor.score import Result
@@ -28,7 +29,7 @@ from bplib.instructor.submission import Chapter
 
 LIBRARY = feedback.__name__.partition(".")[0]  # the package whose modules are followed
 CHECKS = feedback.__package__ or ""  # the notebooks' check modules live here
-GRADER = [module.__name__ for module in (submission, kernel, score)]
+GRADER = [module.__name__ for module in (submission, kernel, judge, wire, agent, score)]
 
 
 def imported(source: str, package: str) -> set[str]:
@@ -128,6 +129,7 @@ def plan(
     cache: dict,
     timeouts: list[float | None],
     force: bool,
+    contained: bool = True,
 ) -> tuple[dict[tuple[str, str], Row], list[Job]]:
     """The rows whose cached result stands, and the jobs to run, for every student folder.
 
@@ -149,6 +151,7 @@ def plan(
                 else "missing",
                 "solution": digests[name],
                 "timeouts": timeouts,
+                "contained": contained,
             }
             entry = cache.get(f"{student}/{name}", {})
             if not force and all(entry.get(k) == v for k, v in key.items()):

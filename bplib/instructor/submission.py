@@ -2,7 +2,9 @@
 
 The notebook to run is the student's cells, except that every test cell (matched by grade_id)
 is the original from ``solutions/``, hidden tests included, so editing a test cell gains
-nothing; a deleted test cell runs anyway, right after its exercise.
+nothing; a deleted test cell runs anyway, right after its exercise. The grader judges the test
+cells in its own process (``bplib.instructor.judge``) with the check module the solution
+imports, never running them in the student's kernel.
 """
 
 import dataclasses
@@ -15,6 +17,10 @@ from nbformat import NotebookNode
 
 from bplib.instructor.exercise_format import (
     PATTERN,
+    CheckCall,
+    FormatError,
+    check_calls,
+    check_module,
     grade_id,
     nbgrader,
     read,
@@ -35,12 +41,14 @@ class Exercise:
     points: int
     source: str  # the test cell with its hidden tests: what the grader runs
     public: str  # the test cell as the students have it
+    calls: tuple[CheckCall, ...]  # the checks ``source`` calls
 
 
 @dataclasses.dataclass(frozen=True)
 class Chapter:
     name: str
     exercises: tuple[Exercise, ...]
+    checks: str  # the module the solution imports as ``check``
 
     @property
     def grade_ids(self) -> set[str]:
@@ -60,9 +68,13 @@ def load_chapter(solution: Path) -> Chapter:
                 points=nbgrader(test)["points"],
                 source=test.source,
                 public=strip_hidden_tests(test.source),
+                calls=tuple(check_calls(test.source)),
             )
         )
-    return Chapter(solution.stem, tuple(exercises))
+    checks = check_module(nb)
+    if exercises and checks is None:
+        raise FormatError(f"{solution.name}: no cell imports a check module as `check`")
+    return Chapter(solution.stem, tuple(exercises), checks or "")
 
 
 def parse(data: bytes) -> tuple[NotebookNode | None, str]:
@@ -110,6 +122,7 @@ class ToRun(NamedTuple):
     test_at: dict[str, int]  # test grade_id -> index of its cell in nb
     present: set[str]  # grade_ids of the exercise cells the student has
     notes: list[str]
+    exercise_at: dict[str, int]  # exercise grade_id -> index of its (last) cell in nb
 
 
 def notebook_to_run(nb: NotebookNode, chapter: Chapter) -> ToRun:
@@ -122,6 +135,7 @@ def notebook_to_run(nb: NotebookNode, chapter: Chapter) -> ToRun:
     deleted = {ex.name: ex for ex in chapter.exercises if ex.test not in ids}
     cells: list[NotebookNode] = []
     test_at: dict[str, int] = {}
+    exercise_at: dict[str, int] = {}
     edited = False
     for i, (cell, gid) in enumerate(zip(nb.cells, ids, strict=True)):
         if gid in tests and gid not in test_at:
@@ -136,13 +150,15 @@ def notebook_to_run(nb: NotebookNode, chapter: Chapter) -> ToRun:
             cells.append(nbformat.from_dict({**cell, "outputs": [], "execution_count": None}))
         else:
             cells.append(cell)
+        if gid in exercise_names and last_copy[gid] == i:
+            exercise_at[gid] = len(cells) - 1
         if gid in deleted and last_copy[gid] == i:
             test_at[deleted[gid].test] = len(cells)
             cells.append(nbformat.v4.new_code_cell(deleted[gid].source))
     notes = [EDITED] * edited + [DELETED] * bool(set(deleted) & set(last_copy))
     run_nb = nbformat.v4.new_notebook(cells=cells)
     run_nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    return ToRun(run_nb, test_at, set(last_copy), notes)
+    return ToRun(run_nb, test_at, set(last_copy), notes, exercise_at)
 
 
 def normalized(source: str) -> str:

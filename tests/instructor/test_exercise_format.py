@@ -25,11 +25,11 @@ BAD = [
     ),
     ([exercise("def f():\n    return 1")], 0, "f", "exercise cell without a '### BEGIN SOLUTION'"),
     ([exercise("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")], 0, "f", "inside a function body"),
-    ([exercise(F), check_cell("check(f)"), exercise(F)], 2, "f", "duplicate grade_id: cell 0"),
-    ([exercise(F), check_cell("check(f)", locked=False)], 1, "f_check", "test cell not locked"),
-    ([exercise(F), check_cell("check(f)", points=None)], 1, "f_check", '"points" must be'),
-    ([exercise(F), check_cell("check(f)", grade_id="f_test")], 1, "f_test", "grade_id 'f_check'"),
-    ([check_cell("check(f)")], 0, "f_check", "without an exercise cell before it"),
+    ([exercise(F), check_cell("check.f(f)"), exercise(F)], 2, "f", "duplicate grade_id: cell 0"),
+    ([exercise(F), check_cell("check.f(f)", locked=False)], 1, "f_check", "test cell not locked"),
+    ([exercise(F), check_cell("check.f(f)", points=None)], 1, "f_check", '"points" must be'),
+    ([exercise(F), check_cell("check.f(f)", grade_id="f_test")], 1, "f_test", "grade_id 'f_check'"),
+    ([check_cell("check.f(f)")], 0, "f_check", "without an exercise cell before it"),
     ([exercise(F)], 0, "f", "exercise without a test cell after it"),
     ([exercise(F), exercise(F, "g")], 0, "f", "exercise without a test cell after it"),
     ([exercise(F.replace("BEGIN SOLUTION", "BEGIN SOLUTIONS"))], 0, "f", "malformed marker"),
@@ -60,7 +60,7 @@ def test_a_malformed_notebook_raises_naming_notebook_cell_and_grade_id(
 
 
 def test_grade_ids_are_unique_across_the_course(tmp_path):
-    one = new_notebook(cells=[exercise(F), check_cell("check(f)")])
+    one = new_notebook(cells=[exercise(F), check_cell("check.f(f)")])
     write_course(tmp_path, {"01_a.ipynb": one, "02_b.ipynb": one})
     with pytest.raises(
         exercise_format.FormatError, match="02_b.ipynb, cell 0: grade_id 'f' is used by"

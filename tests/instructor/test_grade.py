@@ -3,7 +3,7 @@ marks for the solution, 0 for the untouched chapter, and the right points and st
 kind of broken work.
 
 The submissions are made at test time from solutions/ and chapters/ (stored copies would
-drift), next to a tiny second chapter "99_other" with a plain-assert test cell.
+drift), next to a tiny second chapter "99_other" whose check prints nothing.
 """
 
 import csv
@@ -35,13 +35,15 @@ while True:  # ignores the grader's interrupt
 
 
 def other_chapter() -> nbformat.NotebookNode:
-    """A second chapter: one exercise worth 2 points, checked by plain asserts."""
+    """A second chapter: one exercise worth 2 points, checked by a check of this folder's
+    (``course_notebooks.double``, which prints nothing)."""
+    imports = nbformat.v4.new_code_cell("import course_notebooks as check")
     exercise = nbformat.v4.new_code_cell(
         "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
     )
     exercise.metadata["nbgrader"] = {"grade_id": "double", "solution": True, "locked": False}
     test = nbformat.v4.new_code_cell(
-        "assert double(2) == 4\n### BEGIN HIDDEN TESTS\nassert double(-3) == -6\n"
+        "check.double(double)\n### BEGIN HIDDEN TESTS\ncheck.double(double, x=-3)\n"
         "### END HIDDEN TESTS"
     )
     test.metadata["nbgrader"] = {
@@ -50,7 +52,7 @@ def other_chapter() -> nbformat.NotebookNode:
         "locked": True,
         "points": 2,
     }
-    return nbformat.v4.new_notebook(cells=[exercise, test])
+    return nbformat.v4.new_notebook(cells=[imports, exercise, test])
 
 
 def index_of(nb: nbformat.NotebookNode, grade_id: str) -> int:

@@ -40,7 +40,7 @@ def test_a_solution_region_becomes_the_placeholder_at_the_indentation_of_its_beg
         "            return 2\n"
         "        ### END SOLUTION"
     )
-    cells = released(exercise(source), check_cell("check(f)"))
+    cells = released(exercise(source), check_cell("check.f(f)"))
     assert cells[0].source == (
         "def f(x):\n"
         "    y = 1\n"
@@ -57,7 +57,7 @@ def test_a_solution_region_becomes_the_placeholder_at_the_indentation_of_its_beg
 
 def test_the_released_exercise_raises_not_implemented_error():
     namespace: dict = {}
-    exec(released(exercise(F), check_cell("check(f)"))[0].source, namespace)
+    exec(released(exercise(F), check_cell("check.f(f)"))[0].source, namespace)
     with pytest.raises(NotImplementedError):
         namespace["f"](1)
 
@@ -74,21 +74,22 @@ def test_the_released_chapter_00_exercise_raises_not_implemented_error():
 def test_hidden_tests_are_removed_wherever_they_are():
     cells = released(
         exercise(F),
-        check_cell("check(f)\n### BEGIN HIDDEN TESTS\ncheck(f, seed=7)\n### END HIDDEN TESTS"),
+        check_cell("check.f(f)\n### BEGIN HIDDEN TESTS\ncheck.f(f, seed=7)\n### END HIDDEN TESTS"),
         exercise(F, "g"),
         check_cell(
-            "a = 1\n### BEGIN HIDDEN TESTS\nassert f(a) == 2\n### END HIDDEN TESTS\ncheck(f, a)",
+            "check.g(g)\n### BEGIN HIDDEN TESTS\ncheck.g(g, seed=2)\n### END HIDDEN TESTS\n"
+            "check.g(g, n=1)",
             "g_check",
         ),
     )
-    assert cells[1].source == "check(f)"
-    assert cells[3].source == "a = 1\ncheck(f, a)"
+    assert cells[1].source == "check.f(f)"
+    assert cells[3].source == "check.g(g)\ncheck.g(g, n=1)"
 
 
 def test_outputs_are_cleared_only_in_exercise_and_test_cells():
     demo = new_code_cell("print(1)", execution_count=3, outputs=[new_output("stream", text="1\n")])
     text = new_markdown_cell("### BEGIN SOLUTION is only text here")
-    solved, checked = exercise(F), check_cell("check(f)")
+    solved, checked = exercise(F), check_cell("check.f(f)")
     for i, cell in enumerate([solved, checked]):
         cell.execution_count = 4 + i
         cell.outputs = [new_output("stream", text="✔ f: passed\n")]
@@ -104,14 +105,14 @@ def test_outputs_are_cleared_only_in_exercise_and_test_cells():
 
 
 def test_test_cells_are_read_only_in_jupyterlab():
-    cells = released(exercise(F), check_cell("check(f)"))
+    cells = released(exercise(F), check_cell("check.f(f)"))
     assert cells[1].metadata["editable"] is False and cells[1].metadata["deletable"] is False
     assert "editable" not in cells[0].metadata
 
 
 def test_check_lists_what_differs_and_a_release_fixes_it(tmp_path, capsys):
     solutions, chapters = tmp_path / "solutions", tmp_path / "chapters"
-    source = new_notebook(cells=[new_markdown_cell("# One"), exercise(F), check_cell("check(f)")])
+    source = new_notebook(cells=[new_markdown_cell("# One"), exercise(F), check_cell("check.f(f)")])
     write_course(solutions, {"01_one.ipynb": source})
     write_course(chapters, {"02_gone.ipynb": new_notebook()})
     dirs = ["--solutions", str(solutions), "--chapters", str(chapters)]
@@ -133,7 +134,7 @@ def test_check_lists_what_differs_and_a_release_fixes_it(tmp_path, capsys):
 
 
 def test_the_release_is_deterministic_and_saved_as_jupyter_does(tmp_path):
-    nb = new_notebook(cells=[exercise(F), check_cell("check(f)")])
+    nb = new_notebook(cells=[exercise(F), check_cell("check.f(f)")])
     write_course(tmp_path, {"01_a.ipynb": nb})
     text = release.student_copies(tmp_path)["01_a.ipynb"]
     assert text == release.student_copies(tmp_path)["01_a.ipynb"]
