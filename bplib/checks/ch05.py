@@ -403,7 +403,8 @@ def _reference_helpers(fn: Callable, helpers: dict) -> Iterator[list[str]]:
 
 def _on_its_own(fn: Callable, name: str, run: Callable[[Callable], None], helpers: dict) -> None:
     """``run(fn)``; when it fails, run it again with the reference helpers in place of the
-    student's. The function passes if only its helpers were wrong (their own checks mark them)."""
+    student's. The function passes if only its helpers were wrong (their own checks mark them),
+    and the message names the helpers that were."""
     try:
         run(fn)
         return
@@ -412,20 +413,33 @@ def _on_its_own(fn: Callable, name: str, run: Callable[[Callable], None], helper
     with _reference_helpers(fn, helpers) as used:
         if not used:
             raise first
-        listed = " and ".join(f"your {n}" for n in used)
         try:
             run(fn)
         except NotImplementedError:
             raise first from None
         except CheckFailed as again:
+            listed = " and ".join(f"your {n}" for n in used)
             fail(
                 f"{again}\n(It fails in the same way with the course's reference versions in "
                 f"place of {listed}: the fault is in {name} itself.)"
             )
+    faulty = [n for n in used if _fails_with_only(fn, n, run, helpers)] or used
+    listed = " and ".join(f"your {n}" for n in faulty)
     print(
         f"{name}: your {name} itself is right. It fails with {listed} (their own checks mark "
         f"them), and passes with the course's reference versions in their place:\n  {first}"
     )
+
+
+def _fails_with_only(fn: Callable, own: str, run: Callable[[Callable], None], helpers: dict):
+    """Whether ``run(fn)`` fails with the student's helper ``own`` and the references for the
+    others."""
+    with _reference_helpers(fn, {n: h for n, h in helpers.items() if n != own}):
+        try:
+            run(fn)
+        except (CheckFailed, NotImplementedError):
+            return True
+    return False
 
 
 @exercise("backprop", bplib_answers=(Network.backprop,))
@@ -458,6 +472,8 @@ def backprop(
 # --- backprop_tanh: tanh hidden layers and a linear output ---------------------------------------
 
 TANH_SLIPS = {
+    "all_sigmoid": "these are the gradients of the sigmoid network of Exercise 4; here the hidden "
+    "layers use tanh and the output layer is linear",
     "output_prime": "the output error has a factor too many: the output layer is linear, a^L = z^L",
     "sigmoid_hidden": "the hidden layers' factor is the sigmoid's derivative; these units use tanh",
     "prime_of_a": "tanh′ was evaluated at the activations a; it takes z (or write it in a)",
@@ -470,6 +486,8 @@ TANH_SLIPS = {
 
 def _backprop_tanh(weights, biases, X, Y, slip: str | None = None):
     """Backprop with tanh hidden layers and a linear output, one of ``TANH_SLIPS`` on purpose."""
+    if slip == "all_sigmoid":
+        return _backprop(weights, biases, X, Y)
     acts, zs = [X], []
     L = len(weights)
     for l, (W, b) in enumerate(zip(weights, biases, strict=True)):
