@@ -7,6 +7,7 @@ import pytest
 from bplib import batchnorm as bn
 from bplib.gradcheck import check_gradients, numerical_gradient, rel_error
 from bplib.network import Network
+from bplib.regularization import dropout_mask
 from bplib.train import train
 
 
@@ -171,3 +172,39 @@ def test_batchnorm_lifts_a_deep_sigmoid_network_off_its_plateau():
         train(net, X, y, epochs=8, batch_size=10, eta=0.5, seed=0, progress=False)
         accuracy[batchnorm] = net.accuracy(X, y)
     assert accuracy[False] < 0.7 and accuracy[True] > 0.9, accuracy
+
+
+def test_dropout_with_batchnorm_and_skips_agrees_with_central_differences():
+    # The cost with the masks that backprop draws from rng (same seed, same order: one mask per
+    # hidden layer, after its activation), written out layer by layer.
+    net = Network(
+        [3, 5, 5, 2], activation="tanh", init="xavier", seed=2, batchnorm=True, residual=True
+    )
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    Y = np.random.default_rng(1).random((6, 2))
+    p, seed = 0.4, 5
+    analytic = net.gradient(X, Y, dropout=p, rng=np.random.default_rng(seed))
+
+    def cost():
+        rng, a = np.random.default_rng(seed), X
+        for l, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
+            z = a @ W + b
+            if l < len(net.norms):
+                z = net.norms[l](z, training=True)
+                out = np.tanh(z) * dropout_mask(z.shape, p, rng)
+                a = a + out if net.skips[l] else out
+            else:
+                a = np.tanh(z)
+        return net.loss.fn(a, Y)
+
+    assert net.skips == [False, True, False]
+    for param, grad in zip(net.parameters(), analytic, strict=True):
+        numeric = numerical_gradient(cost, param)
+        assert rel_error(grad, numeric) < 1e-6 or np.abs(grad - numeric).max() < 1e-10
+
+
+def test_from_weights_passes_batchnorm_and_residual_on():
+    net = Network([2, 3, 3, 1], seed=0)
+    copy = Network.from_weights(net.weights, net.biases, batchnorm=True, residual=True)
+    assert len(copy.norms) == 2 and copy.skips == [False, True, False]
+    assert "batchnorm=True, residual=True" in repr(copy)
