@@ -296,6 +296,11 @@ def _check_structure(got, weights, label: str, what: str = "backprop") -> tuple[
     return list(nabla_b), list(nabla_w)
 
 
+def _copied(weights, biases, X, Y) -> tuple:
+    """Copies of a network's parameters and a batch, for the student's function to change."""
+    return [W.copy() for W in weights], [b.copy() for b in biases], X.copy(), Y.copy()
+
+
 def _case(sizes, m: int, rng: np.random.Generator):
     """A random network of layer ``sizes`` and a batch (X, Y) of ``m`` samples."""
     net = Network(sizes, seed=rng)
@@ -328,10 +333,7 @@ def _compare_gradients(
     for label, (weights, biases, X, Y) in cases:
         got = call(
             fn,
-            [W.copy() for W in weights],
-            [b.copy() for b in biases],
-            X.copy(),
-            Y.copy(),
+            *_copied(weights, biases, X, Y),
             what=f"{what}(weights, biases, X, Y) on {label}",
             hint=_shapes_hint,
         )
@@ -602,10 +604,7 @@ def locate_bug(fn: Callable, seed: int = 0, sizes: tuple[int, ...] = (3, 5, 4, 2
         got = call(
             fn,
             planted,
-            [W.copy() for W in weights],
-            [b.copy() for b in biases],
-            X.copy(),
-            Y.copy(),
+            *_copied(weights, biases, X, Y),
             what=f"locate_bug(backprop_fn, weights, biases, X, Y) on {label}",
         )
         found = _place(got, label)
