@@ -100,3 +100,15 @@ def test_a_chapter_shows_math_plots_and_live_widgets_offline(site, offline, arti
 
     assert page.remote == [], "requests beyond the disk"
     assert [e for e in page.errors if KNOWN_ERROR not in e] == []
+
+
+def test_the_search_box_finds_chapters_offline(site, offline):
+    # Opened from disk, the results are listed; their summaries need a server (fetch of file:).
+    offline.goto((site / "search.html").as_uri() + "?q=backpropagation")
+    results = offline.locator("#search-results li a")
+    results.first.wait_for(timeout=30_000)
+    assert any(
+        href.startswith("chapters/")
+        for href in results.evaluate_all("l => l.map(a => a.getAttribute('href'))")
+    )
+    assert offline.remote == []
