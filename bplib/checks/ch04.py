@@ -16,9 +16,10 @@ from bplib.activations import sigmoid
 from bplib.checks.feedback import EXACT, CheckFailed, call, compare, exercise, fail
 from bplib.network import Network
 
+# Says which way the product goes, not what the layer computes: that is the exercise.
 ROW_FORM = (
-    "In the row form z = a W + b, a (n, n_in) times W (n_in, n_out) gives (n, n_out): "
-    "write a @ W, not W @ a or a @ W.T."
+    "In the row form a sample is a row of a (m, n_in), and z_k = Σ_j a_j W_jk sums over the "
+    "first index of W (n_in, n_out): which order of the product, and which W, does that?"
 )
 
 
@@ -41,10 +42,20 @@ def _layer(rng: np.random.Generator, m: int, n_in: int, n_out: int):
 def _layer_causes(a, W, b, sigma) -> list:
     """Wrong outputs of one layer that common slips give, with the likely cause."""
     causes = [
-        (sigma(a @ W), "the bias is missing: z = a W + b"),
-        (a @ W + b, "the activation is missing: the layer returns σ(z), not z"),
-        (sigma(a) @ W + b, "σ was applied to the input before the sum: a_out = σ(a W + b)"),
-        (sigma(a @ W) + b, "the bias was added after σ: it belongs inside, σ(a W + b)"),
+        (sigma(a @ W), "the bias is missing: every neuron adds its own b_k to its sum"),
+        (
+            a @ W + b,
+            "the activation is missing: the layer returns σ of the weighted inputs, not the "
+            "weighted inputs themselves",
+        ),
+        (
+            sigma(a) @ W + b,
+            "σ was applied to the input before the weighted sum; it acts on the weighted inputs",
+        ),
+        (
+            sigma(a @ W) + b,
+            "the bias was added after σ: it is part of the weighted input, inside σ",
+        ),
         (sigmoid(a @ W + b), "the sigmoid was used instead of the activation sigma passed in"),
     ]
     if W.shape[0] == W.shape[1]:

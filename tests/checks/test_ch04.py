@@ -16,11 +16,14 @@ from bplib.network import Network
 @pytest.mark.parametrize(
     ("slip", "cause"),
     [
-        (lambda a, W, b, sigma: sigma(W @ a + b), "write a @ W, not W @ a"),
+        (lambda a, W, b, sigma: sigma(W @ a + b), "sums over the first index of W"),
         (lambda a, W, b, sigma: sigma(a @ W.T + b), "W was used transposed"),
         (lambda a, W, b, sigma: sigma((W @ a.T).T + b), "W was used transposed"),
         (lambda a, W, b, sigma: sigma(a @ W), "the bias is missing"),
-        (lambda a, W, b, sigma: sigma(a) @ W + b, "σ was applied to the input before the sum"),
+        (
+            lambda a, W, b, sigma: sigma(a) @ W + b,
+            "σ was applied to the input before the weighted sum",
+        ),
         (lambda a, W, b, sigma: sigma(a @ W) + b, "the bias was added after σ"),
         (lambda a, W, b, sigma: a @ W + b, "the activation is missing"),
         (lambda a, W, b, sigma: sigmoid(a @ W + b), "the sigmoid was used instead"),
@@ -252,3 +255,16 @@ def test_any_correct_collapse_passes(passes):
 
     passes(check.collapse_linear, by_probing)
     passes(check.collapse_linear, by_probing, seed=3, sizes=(1, 1))
+
+
+def test_no_message_of_a_layer_gives_the_formula(failure):
+    slips = [
+        lambda a, W, b, sigma: sigma(a @ W),
+        lambda a, W, b, sigma: a @ W + b,
+        lambda a, W, b, sigma: sigma(W @ a + b),
+        lambda a, W, b, sigma: sigma(a @ W.T + b),
+        lambda a, W, b, sigma: sigma(a) @ W + b,
+    ]
+    for slip in slips:
+        message = failure(check.layer_forward, slip)
+        assert "a W + b" not in message and "a @ W" not in message
