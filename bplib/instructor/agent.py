@@ -14,17 +14,21 @@ verdict is the grader's. The reports are for the instructor:
 
 - ``patched``: functions of the checks, of NumPy's comparisons and IPython's traceback display
   that are no longer the objects they were at ``start``;
-- ``files``: files opened or folders listed outside the kernel's folder and the read-only views
-  (an audit hook, which Python cannot remove once added), sockets connected;
+- ``files``, ``network``, ``signals``: files opened or folders listed outside the kernel's
+  folder and the read-only views, sockets connected, signals sent to other processes (an audit
+  hook, which Python cannot remove once added);
+- ``rebound``: names of the exercises' functions bound to something else after their cell,
+  and ``check`` when it is no longer the check module;
 - ``answers``: bplib's own answer to the exercise called during the student's function (a
-  profile hook while it runs; the grader's static scan backs it, see ``judge``).
+  profile hook while it runs). Switching the hook off (``sys.setprofile``) during the call
+  counts as calling the answer: the audit hook sees it. The grader's static scan backs both
+  (see ``judge``).
 """
 
 import importlib
 import json
 import os
 import sys
-import types
 
 from bplib.instructor import wire
 
@@ -46,7 +50,10 @@ class Agent:
             os.path.join(os.path.realpath(p), "")
             for p in {os.path.dirname(os.path.dirname(wire.__file__)), sys.prefix, sys.base_prefix}
         )
+        self.current = None  # the Watch of the call running now
         self.files: list[str] = []
+        self.network: list[str] = []
+        self.signals: list[str] = []
         self.captured: dict[str, object] = {}
         self.codec = wire.Codec(self.callback)
         self.modules = WATCHED + checks
@@ -66,9 +73,7 @@ class Agent:
                 continue
             yield f"sys.modules[{name!r}]", module
             for attr, value in vars(module).items():
-                if isinstance(value, (types.FunctionType, types.BuiltinFunctionType)) or (
-                    callable(value) and hasattr(value, "exercise")
-                ):
+                if callable(value) and not isinstance(value, type):
                     yield f"{name}.{attr}", value
 
     def patched(self) -> list[str]:
@@ -76,16 +81,29 @@ class Agent:
         return sorted(name for name, obj in self.snapshot.items() if now.get(name) is not obj)
 
     def audit(self, event: str, args: tuple) -> None:
-        if len(self.files) >= MAX_REPORTS:
+        watch = self.current
+        if event == "sys.setprofile" and watch is not None and not watch.own:
+            watch.called.append("sys.setprofile (the watch was switched off)")
+        elif event == "socket.connect" and len(self.network) < MAX_REPORTS:
+            self.network.append(f"connected to {args[1]!r}"[:200])
+        elif event in ("os.kill", "os.killpg") and len(self.signals) < MAX_REPORTS:
+            if args[0] != os.getpid():
+                self.signals.append(f"{event}({args[0]}, {args[1]})")
+        elif len(self.files) >= MAX_REPORTS:
             return
-        if event in ("open", "os.listdir", "os.scandir") and isinstance(args[0], (str, bytes)):
+        elif event in ("open", "os.listdir", "os.scandir") and isinstance(args[0], (str, bytes)):
             path = os.fsdecode(args[0])
             full = os.path.join(os.path.realpath(os.path.abspath(path)), "")
             writes = event == "open" and any(c in str(args[1] or "r") for c in "wax+")
             if not full.startswith(self.folder) and (writes or not full.startswith(self.readable)):
                 self.files.append(f"{'wrote' if writes else 'opened'} {path}")
-        elif event == "socket.connect":
-            self.files.append(f"connected to {args[1]!r}"[:200])
+
+    def rebound(self) -> list[str]:
+        names = [n for n, obj in self.captured.items() if self.user_ns.get(n) is not obj]
+        checks = [sys.modules.get(m) for m in self.modules[len(WATCHED) :]]
+        if "check" in self.user_ns and self.user_ns["check"] not in checks:
+            names.append("check")
+        return names
 
     def capture(self, names: list[str]) -> None:
         """Keep the objects the exercise cell bound to ``names``."""
@@ -99,7 +117,13 @@ class Agent:
 
     def serve(self) -> None:
         """Answer the grader's commands until it says done."""
-        report = {"patched": self.patched(), "files": self.files[:MAX_REPORTS]}
+        report = {
+            "patched": self.patched(),
+            "rebound": self.rebound(),
+            "files": self.files,
+            "network": self.network,
+            "signals": self.signals,
+        }
         command = self.exchange({"ready": report})
         while command.get("op") != "done":
             command = self.exchange(self.handle(command))
@@ -149,7 +173,10 @@ class Agent:
                 self.frame = sys._getframe(1)
                 self.previous = agent.getprofile()
                 if self.codes:
+                    self.own = True
                     agent.setprofile(self.watch)
+                    self.own = False
+                    agent.current = self
                 return self.called
 
             def watch(self, frame, event, arg):
@@ -169,8 +196,8 @@ class Agent:
                     caller = caller.f_back
 
             def __exit__(self, *exc):
-                if self.codes and agent.getprofile() is not self.watch:
-                    self.called.append("sys.setprofile (the watch was switched off)")
+                self.own = True
+                agent.current = None
                 agent.setprofile(self.previous)
 
         return Watch()

@@ -94,14 +94,16 @@ def grade_notebook(
         return zero(chapter, problem, f"{path.name}: {problem}")
     to_run = notebook_to_run(nb, chapter)
     cells = to_run.nb.cells
+    present = [ex for ex in chapter.exercises if ex.test in to_run.test_at]
     tests = Tests(
         chapter.checks,
-        judged={
-            to_run.test_at[ex.test]: list(ex.calls)
-            for ex in chapter.exercises
-            if ex.test in to_run.test_at
-        },
+        judged={to_run.test_at[ex.test]: list(ex.calls) for ex in present},
         captures={i: defined(cells[i].source) for i in to_run.exercise_at.values()},
+        exercises={
+            to_run.test_at[ex.test]: cells[to_run.exercise_at[ex.name]].source
+            for ex in present
+            if ex.name in to_run.exercise_at
+        },
         student=[
             (i, c.source)
             for i, c in enumerate(cells)

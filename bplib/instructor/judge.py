@@ -102,6 +102,11 @@ class Agent:
                 return msg["content"]
         raise KernelTimeout()
 
+    def report(self, timeout: float) -> dict:
+        """What the agent saw until now."""
+        with self.session(timeout) as session:
+            return session.report if isinstance(session.report, dict) else {}
+
     @contextlib.contextmanager
     def session(self, timeout: float) -> Iterator["Session"]:
         """Serve the calls of one test cell; the kernel gets ``timeout`` seconds for them."""
@@ -282,8 +287,11 @@ class Verdict:
         self.reply = {"status": "error", "ename": ename, "evalue": evalue}
 
 
-def judge(agent: Agent, module: str, calls: list[CheckCall], timeout: float) -> Verdict:
-    """Run the check ``calls`` of a test cell in ``timeout`` seconds."""
+def judge(
+    agent: Agent, module: str, calls: list[CheckCall], timeout: float, exercise: str = ""
+) -> Verdict:
+    """Run the check ``calls`` of a test cell in ``timeout`` seconds; ``exercise`` is the source
+    of the student's exercise cell, read for the names of bplib's answers."""
     verdict = Verdict()
     checks = importlib.import_module(module)
     with judging(), agent.session(timeout) as session:
@@ -293,7 +301,11 @@ def judge(agent: Agent, module: str, calls: list[CheckCall], timeout: float) -> 
             check = getattr(checks, call.check)
             answers = getattr(check, "bplib_answers", ())
             session.answers = [[f.__module__, f.__qualname__] for f in answers]
-            session.called = []
+            session.called = [
+                f"{f.__module__}.{f.__qualname__}, named in the exercise cell"
+                for f in answers
+                if f.__name__ in identifiers(exercise)
+            ]
             with printed() as out:
                 error: Exception | None = None
                 try:
@@ -321,18 +333,26 @@ def judge(agent: Agent, module: str, calls: list[CheckCall], timeout: float) -> 
     return verdict
 
 
+# The agent's reports, and how the status names each.
+REPORTS = {
+    "patched": "patched checks detected",
+    "rebound": "names rebound after their exercise cell",
+    "files": "forbidden file touched",
+    "network": "network use",
+    "signals": "signal sent to another process",
+}
+
+
 def report_notes(reports: list[dict]) -> list[str]:
-    """The agent's reports (at each test cell), as notes of the status."""
-    patched: list[str] = []
-    files: list[str] = []
-    for report in reports:
-        patched += [str(p) for p in report.get("patched", []) if str(p) not in patched]
-        files += [str(f) for f in report.get("files", []) if str(f) not in files]
+    """The agent's reports (at each test cell and at the end), as notes of the status."""
     notes = []
-    if patched:
-        notes.append(f"patched checks detected ({', '.join(patched[:5])})")
-    if files:
-        notes.append(f"forbidden file touched ({'; '.join(files[:5])})")
+    for kind, title in REPORTS.items():
+        seen: list[str] = []
+        for report in reports:
+            found = report.get(kind, [])
+            seen += [str(x)[:200] for x in found if isinstance(found, list) and str(x) not in seen]
+        if seen:
+            notes.append(f"{title} ({'; '.join(seen[:5])})")
     return notes
 
 
@@ -344,6 +364,23 @@ def suspicious(cells: list[tuple[int, str]]) -> list[str]:
         if found:
             notes.append(f"suspicious code in cell {index} ({', '.join(found)})")
     return notes
+
+
+def identifiers(source: str) -> set[str]:
+    """The names and attribute names a cell uses (``losses.quadratic``: losses, quadratic)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            names.add(node.name.rpartition(".")[2])
+    return names
 
 
 def defined(source: str) -> list[str]:

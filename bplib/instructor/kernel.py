@@ -8,6 +8,7 @@ folder (its ``$HOME`` too), talking to the grader over ZeroMQ ``ipc`` files ther
 into it; the test cells are not run there but judged by the grader (``bplib.instructor.judge``).
 """
 
+import contextlib
 import math
 import os
 import shutil
@@ -34,6 +35,7 @@ THREADS = {name: "1" for name in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MK
 # What a cell's error says when it hit a limit of the container.
 LIMIT_ERRORS = {
     "MemoryError": "memory limit hit",
+    "_ArrayMemoryError": "memory limit hit",  # NumPy's MemoryError
     "BlockingIOError": "process limit hit",
 }
 
@@ -52,7 +54,7 @@ class Run(NamedTuple):
 
     def timed_out(self, index: int) -> bool:
         """Whether cell ``index`` was interrupted at its time limit."""
-        return self.replies.get(index, {}).get("ename") == TIMEOUT_ERROR
+        return run_timed_out(self.replies, index)
 
 
 class ContainedKernelManager(AsyncKernelManager):
@@ -112,6 +114,7 @@ class Tests(NamedTuple):
     checks: str  # the check module
     judged: dict[int, list[CheckCall]]  # test cell index -> its check calls
     captures: dict[int, list[str]]  # exercise cell index -> the names to keep after it
+    exercises: dict[int, str]  # test cell index -> the source of its exercise cell
     student: list[tuple[int, str]]  # (index, source) of the student's code cells
 
 
@@ -178,9 +181,13 @@ def execute(
                 limit = limits_at[index] = math.ceil(min(timeout, left))
                 if index in tests.judged:
                     try:
-                        verdict = judge.judge(agent, tests.checks, tests.judged[index], limit)
+                        calls, exercise = tests.judged[index], tests.exercises.get(index, "")
+                        verdict = judge.judge(agent, tests.checks, calls, limit, exercise)
                     except judge.KernelTimeout:
                         replies[index] = {"status": "error", "ename": TIMEOUT_ERROR}
+                        if contained and sandbox.at_process_limit(pid(km), limits):
+                            stopped = f"process limit hit in cell {index} (later cells not run)"
+                            break
                         continue
                     except judge.KernelLost as e:
                         stopped = f"kernel died in cell {index}" + (
@@ -201,6 +208,14 @@ def execute(
                     break
                 except judge.KernelTimeout:
                     pass  # the next cell says it
+                if run_timed_out(replies, index) and contained:
+                    # A fork bomb leaves the kernel no process to go on with.
+                    if sandbox.at_process_limit(pid(km), limits):
+                        stopped = f"process limit hit in cell {index} (later cells not run)"
+                        break
+            if not stopped:
+                with contextlib.suppress(judge.KernelTimeout, judge.KernelLost):
+                    reports.append(agent.report(timeout))
         finally:
             agent.close()
     run = Run(nb, replies, limits_at, stopped, [])
@@ -214,6 +229,17 @@ def execute(
     run.notes.extend(limit_notes(nb))
     run.notes.extend(flags + judge.report_notes(reports) + judge.suspicious(tests.student))
     return run
+
+
+def run_timed_out(replies: dict[int, dict], index: int) -> bool:
+    """Whether cell ``index`` was interrupted at its time limit."""
+    return replies.get(index, {}).get("ename") == TIMEOUT_ERROR
+
+
+def pid(km: AsyncKernelManager) -> int:
+    """The kernel's process (bwrap's, when contained); -1 before it starts."""
+    process = getattr(km.provisioner, "process", None)
+    return process.pid if process is not None else -1
 
 
 def alive(km: AsyncKernelManager) -> bool:

@@ -150,3 +150,22 @@ def command(cmd: list[str], folder: Path, contained: bool, limits: Limits) -> li
             os.chown(path, uid, uid)
     launch = [sys.executable, "-c", LAUNCHER, str(uid), *map(str, limits)]
     return bwrap_args(folder, readable()) + launch + cmd
+
+
+def processes(pid: int) -> int:
+    """How many processes descend from ``pid`` (the container's), from /proc."""
+    count, todo = 0, [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:  # it ended meanwhile
+                continue
+            count += len(children)
+            todo += map(int, children)
+    return count
+
+
+def at_process_limit(pid: int, limits: Limits) -> bool:
+    """Whether the container's processes fill (nine tenths of) the process limit."""
+    return processes(pid) >= 0.9 * limits.processes
