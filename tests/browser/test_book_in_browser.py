@@ -1,5 +1,6 @@
 """The course's website as a reader sees it: a chapter's page opened from disk in headless
-Chromium with the network off shows typeset math, its stored plots and live widgets.
+Chromium with the network off shows typeset math, its stored plots and live widgets; so does
+every other chapter's, and the search box finds chapters.
 
 Screenshots of the landing page and of the chapter go to ``test-artifacts/browser/book/``.
 """
@@ -12,7 +13,9 @@ import pytest
 from book.build import build
 
 ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # sphinx-thebe 0.3.1, which Jupyter Book 1 always loads, declares its configuration twice on
 # every page; it is unused here (no live-code button) and harmless, and the only error expected.
 KNOWN_ERROR = "Identifier 'THEBE_JS_URL' has already been declared"
@@ -32,7 +35,7 @@ def shows_everything(notebook: Path) -> bool:
     )
 
 
-CHAPTER = next(filter(shows_everything, sorted((ROOT / "chapters").glob("*.ipynb"))), None)
+CHAPTER = next(filter(shows_everything, CHAPTERS), None)
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +103,22 @@ def test_a_chapter_shows_math_plots_and_live_widgets_offline(site, offline, arti
 
     assert page.remote == [], "requests beyond the disk"
     assert [e for e in page.errors if KNOWN_ERROR not in e] == []
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_every_chapter_page_renders_offline(site, offline, notebook):
+    offline.goto((site / "chapters" / f"{notebook.stem}.html").as_uri())
+    offline.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+    offline.evaluate("MathJax.startup.promise")
+    assert offline.locator(".math:not(:has(mjx-container))").count() == 0, "untypeset formulas"
+    assert "\\(" not in offline.inner_text("body"), "raw TeX on the page"
+    views = offline.locator(f"script[type='{WIDGET_VIEW}']")
+    for i in range(views.count()):
+        rendered = views.nth(i).locator("xpath=..").locator(".widget-subarea .jupyter-widgets")
+        rendered.first.wait_for(timeout=30_000)
+    assert offline.evaluate("[...document.images].every(i => i.complete && i.naturalWidth)")
+    assert offline.remote == [], "requests beyond the disk"
+    assert [e for e in offline.errors if KNOWN_ERROR not in e] == []
 
 
 def test_the_search_box_finds_chapters_offline(site, offline):
