@@ -1,13 +1,21 @@
 """Checks for chapter 01, gradient descent."""
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from bplib import gradcheck
-from bplib.checks.feedback import CheckFailed, Tolerance, call, compare, exercise, fail, unchanged
+from bplib.checks.feedback import (
+    CheckFailed,
+    Tolerance,
+    call,
+    compare,
+    exercise,
+    fail,
+    judged_on_its_own,
+    unchanged,
+)
 
 
 def _derivative_causes(J: Callable, w: float, h: float) -> list:
@@ -310,19 +318,6 @@ def _reference_best_learning_rate(k) -> float:
     return float(2 / (k.min() + k.max()))
 
 
-@contextlib.contextmanager
-def _helpers_replaced(fn: Callable, helpers: dict[str, Callable]) -> Iterator[list[str]]:
-    """Rebind, for the block, those of ``helpers`` that ``fn``'s module defines as functions
-    (the student's earlier answers) to the references; yield their names."""
-    namespace = getattr(fn, "__globals__", {})
-    saved = {name: namespace[name] for name in helpers if callable(namespace.get(name))}
-    namespace.update({name: helpers[name] for name in saved})
-    try:
-        yield sorted(saved)
-    finally:
-        namespace.update(saved)
-
-
 def _rotated(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """A random symmetric positive definite (n, n) H = Q diag(lam) Q^T and its eigenvalues."""
     q, _ = np.linalg.qr(rng.standard_normal((n, n)))
@@ -365,23 +360,9 @@ def learning_rate_for_hessian(learning_rate_for_hessian: Callable, seed: int = 0
     and 6 dimensions. An answer that calls the student's own best_learning_rate is judged on
     its own: when it fails, it runs again with the reference best_learning_rate, and passes
     if only that was wrong (exercise 3 already marked it)."""
-    try:
-        _hessian_cases(learning_rate_for_hessian, seed)
-        return
-    except (CheckFailed, NotImplementedError) as e:
-        first = e
-    reference = {"best_learning_rate": _reference_best_learning_rate}
-    with _helpers_replaced(learning_rate_for_hessian, reference) as replaced:
-        if not replaced:
-            raise first
-        try:
-            _hessian_cases(learning_rate_for_hessian, seed)
-        except CheckFailed as e:
-            raise CheckFailed(
-                f"{e} (the same with the reference best_learning_rate: the fault is in "
-                "learning_rate_for_hessian itself)"
-            ) from None
-    print(
-        "learning_rate_for_hessian is right: it failed only through your best_learning_rate, "
-        "which exercise 3 marks; with the reference best_learning_rate it passes."
+    judged_on_its_own(
+        learning_rate_for_hessian,
+        "learning_rate_for_hessian",
+        lambda fn: _hessian_cases(fn, seed),
+        {"best_learning_rate": _reference_best_learning_rate},
     )

@@ -5,11 +5,10 @@ rows, $Z^l = A^{l-1} W^l + b^l$, $\Delta^l$ the (m, n_l) errors $\delta^l_x = \p
 The output error, one step of the recursion, the gradients of one layer and the whole backward
 pass of a sigmoid network with the quadratic cost; the same for tanh hidden layers and a linear
 output; and a backward pass with a planted bug, located by gradient checking and fixed. A
-backward pass built on the student's own helpers is judged on its own (``_on_its_own``).
+backward pass built on the student's own helpers is judged on its own (``judged_on_its_own``).
 """
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -17,11 +16,11 @@ from bplib import gradcheck, losses
 from bplib.activations import sigmoid, sigmoid_prime, tanh, tanh_prime
 from bplib.checks.feedback import (
     CENTRAL_DIFFERENCES,
-    CheckFailed,
     call,
     compare,
     exercise,
     fail,
+    judged_on_its_own,
 )
 from bplib.network import Network
 
@@ -371,77 +370,11 @@ def _layer_gradients(delta, a_prev):
     return delta.mean(axis=0), a_prev.T @ delta / len(delta)
 
 
-HELPERS = {
+HELPERS: dict[str, Callable] = {
     "output_delta": _output_delta,
     "backprop_step": _backprop_step,
     "layer_gradients": _layer_gradients,
 }
-
-
-def _names(code) -> set[str]:
-    """The global names a code object and the functions defined in it use."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if hasattr(const, "co_names"):
-            names |= _names(const)
-    return names
-
-
-@contextlib.contextmanager
-def _reference_helpers(fn: Callable, helpers: dict) -> Iterator[list[str]]:
-    """Within the block, the helpers among ``helpers`` that ``fn`` calls by name are the
-    references (rebound in ``fn``'s globals, restored after). Yields their names."""
-    namespace = getattr(fn, "__globals__", {})
-    code = getattr(fn, "__code__", None)
-    used = sorted(n for n in helpers if code is not None and n in _names(code) and n in namespace)
-    saved = {n: namespace[n] for n in used}
-    try:
-        for n in used:
-            namespace[n] = helpers[n]
-        yield used
-    finally:
-        namespace.update(saved)
-
-
-def _on_its_own(fn: Callable, name: str, run: Callable[[Callable], None], helpers: dict) -> None:
-    """``run(fn)``; when it fails, run it again with the reference helpers in place of the
-    student's. The function passes if only its helpers were wrong (their own checks mark them),
-    and the message names the helpers that were."""
-    try:
-        run(fn)
-        return
-    except (CheckFailed, NotImplementedError) as e:
-        first = e
-    with _reference_helpers(fn, helpers) as used:
-        if not used:
-            raise first
-        try:
-            run(fn)
-        except NotImplementedError:
-            raise first from None
-        except CheckFailed as again:
-            listed = " and ".join(f"your {n}" for n in used)
-            fail(
-                f"{again}\n(It fails in the same way with the course's reference versions in "
-                f"place of {listed}: the fault is in {name} itself.)"
-            )
-    faulty = [n for n in used if _fails_with_only(fn, n, run, helpers)] or used
-    listed = " and ".join(f"your {n}" for n in faulty)
-    print(
-        f"{name}: your {name} itself is right. It fails with {listed} (their own checks mark "
-        f"them), and passes with the course's reference versions in their place:\n  {first}"
-    )
-
-
-def _fails_with_only(fn: Callable, own: str, run: Callable[[Callable], None], helpers: dict):
-    """Whether ``run(fn)`` fails with the student's helper ``own`` and the references for the
-    others."""
-    with _reference_helpers(fn, {n: h for n, h in helpers.items() if n != own}):
-        try:
-            run(fn)
-        except (CheckFailed, NotImplementedError):
-            return True
-    return False
 
 
 @exercise("backprop", bplib_answers=(Network.backprop,))
@@ -463,7 +396,7 @@ def backprop(
             _case(sizes, m, rng),
         ),
     ]
-    _on_its_own(
+    judged_on_its_own(
         fn,
         "backprop",
         lambda f: _compare_gradients(f, cases, "backprop", _backprop, SLIPS, _numerical),
@@ -539,7 +472,7 @@ def backprop_tanh(
     def numerical(weights, biases, X, Y):
         return _numerical(weights, biases, X, Y, "tanh", "identity")
 
-    _on_its_own(
+    judged_on_its_own(
         fn,
         "backprop_tanh",
         lambda f: _compare_gradients(

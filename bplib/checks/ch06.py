@@ -5,15 +5,21 @@ the negative log-likelihood with respect to $z$, and the cross-entropy computed 
 Derivatives are compared with central differences of the cost, so any correct form passes.
 """
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 
 from bplib import gradcheck, losses
 from bplib.activations import sigmoid, sigmoid_prime
 from bplib.activations import softmax as stable_softmax
-from bplib.checks.feedback import CENTRAL_DIFFERENCES, CheckFailed, call, compare, exercise, fail
+from bplib.checks.feedback import (
+    CENTRAL_DIFFERENCES,
+    call,
+    compare,
+    exercise,
+    fail,
+    judged_on_its_own,
+)
 from bplib.data import one_hot
 
 
@@ -110,51 +116,6 @@ def softmax(fn: Callable, seed: int = 0, m: int = 5, k: int = 4) -> None:
         compare(got, expected, f"softmax on {label}")
 
 
-# --- the exercises after it may use the student's softmax: each is judged on its own ------------
-
-
-def _softmax_is_right(f: Callable) -> bool:
-    z = np.array([[1000.0, 1001.0, -3.0], [0.5, -0.5, 2.0]])
-    try:
-        with np.errstate(all="ignore"):
-            got = np.asarray(f(z.copy()), dtype=float)
-    except Exception:  # NotImplementedError too: a softmax not done yet
-        return False
-    return got.shape == z.shape and bool(np.allclose(got, stable_softmax(z)))
-
-
-@contextlib.contextmanager
-def _bound(scope: dict, name: str, value: Callable) -> Iterator[None]:
-    saved = scope[name]
-    scope[name] = value
-    try:
-        yield
-    finally:
-        scope[name] = saved
-
-
-def _on_its_own(name: str, fn: Callable, run: Callable[[], None]) -> None:
-    """Run the check ``run``; when ``fn`` calls the student's own ``softmax`` and that softmax
-    is wrong (or not done), run it with a correct softmax in its place, so one slip costs once."""
-    scope = getattr(fn, "__globals__", {})
-    uses = "softmax" in getattr(getattr(fn, "__code__", None), "co_names", ())
-    if not uses or not callable(scope.get("softmax")) or _softmax_is_right(scope["softmax"]):
-        run()
-        return
-    with _bound(scope, "softmax", stable_softmax):
-        try:
-            run()
-        except CheckFailed as e:
-            fail(
-                f"{e}. (Your softmax is wrong too, so {name} was run with a correct softmax in "
-                f"its place: the fault above is in {name} itself.)"
-            )
-    print(
-        f"note: your softmax is wrong or not done (its own check says how); with a correct "
-        f"softmax in its place your {name} is right, so it passes."
-    )
-
-
 # --- log_likelihood_gradient --------------------------------------------------------------------
 
 
@@ -172,7 +133,12 @@ def log_likelihood_gradient(fn: Callable, seed: int = 0, m: int = 6, k: int = 4)
     shape (m, k). ``y`` holds (m,) integer labels. Compared with central differences of C;
     judged with a correct softmax when it calls the student's own wrong one.
     """
-    _on_its_own("log_likelihood_gradient", fn, lambda: _log_likelihood_gradient(fn, seed, m, k))
+    judged_on_its_own(
+        fn,
+        "log_likelihood_gradient",
+        lambda f: _log_likelihood_gradient(f, seed, m, k),
+        {"softmax": stable_softmax},
+    )
 
 
 def _log_likelihood_gradient(fn: Callable, seed: int, m: int, k: int) -> None:
@@ -226,7 +192,12 @@ def softmax_quadratic_delta(fn: Callable, seed: int = 0, m: int = 5, k: int = 4)
     softmax outputs and $C_x = \frac12 \lVert a - y \rVert^2$, shape (m, k); compared with
     central differences of each sample's cost (with a correct softmax when it calls the
     student's own wrong one)."""
-    _on_its_own("softmax_quadratic_delta", fn, lambda: _softmax_quadratic_delta(fn, seed, m, k))
+    judged_on_its_own(
+        fn,
+        "softmax_quadratic_delta",
+        lambda f: _softmax_quadratic_delta(f, seed, m, k),
+        {"softmax": stable_softmax},
+    )
 
 
 def _softmax_quadratic_delta(fn: Callable, seed: int, m: int, k: int) -> None:

@@ -13,6 +13,8 @@ compares with the reference in ``bplib``. In the notebook::
 - An exercise still raising ``NotImplementedError`` prints ``○ …: not done yet`` and returns,
   so Run All goes on. When grading (environment ``BPLIB_GRADING=1``) it raises ``NotDoneYet``,
   so the test cell scores 0.
+- An exercise built on the student's earlier answers is judged on its own
+  (``judged_on_its_own``): a slip in a helper is charged once, by the helper's own check.
 - An answer that calls bplib's own implementation of what the exercise asks (the functions a
   check names in ``exercise(name, bplib_answers=...)``), directly or through other code of the
   student's, fails: the exercise is to write it.
@@ -22,8 +24,8 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from types import FrameType
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import CodeType, FrameType
 from typing import NamedTuple, NoReturn
 
 import numpy as np
@@ -44,6 +46,8 @@ __all__ = [
     "fail",
     "call",
     "unchanged",
+    "judged_on_its_own",
+    "references_in_place",
     "grading",
 ]
 
@@ -187,6 +191,77 @@ def unchanged(arrays: Callable[..., Sequence[np.ndarray]], message: str) -> Iter
         np.array_equal(a, b) for a, b in zip(after, before, strict=True)
     ):
         fail(message)
+
+
+def _global_names(code: CodeType) -> set[str]:
+    """The global names a code object and the functions defined inside it use."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            names |= _global_names(const)
+    return names
+
+
+@contextlib.contextmanager
+def references_in_place(fn: Callable, references: Mapping[str, Callable]) -> Iterator[list[str]]:
+    """For the block, those of ``references`` (name: the course's version of an earlier
+    exercise) that ``fn`` calls by global name are rebound in ``fn``'s namespace (the
+    notebook's), and restored after; yields their names."""
+    namespace = getattr(fn, "__globals__", {})
+    code = getattr(fn, "__code__", None)
+    names = _global_names(code) if isinstance(code, CodeType) else set()
+    used = sorted(n for n in references if n in names and n in namespace)
+    saved = {n: namespace[n] for n in used}
+    try:
+        namespace.update({n: references[n] for n in used})
+        yield used
+    finally:
+        namespace.update(saved)
+
+
+def judged_on_its_own(
+    fn: Callable, name: str, run: Callable[[Callable], None], references: Mapping[str, Callable]
+) -> None:
+    """``run(fn)``; when it fails, run it again with the references in place of the student's
+    helpers that ``fn`` calls. ``fn`` passes if only those helpers were wrong (their own checks
+    mark them), and the message names the ones that were; it fails, saying so, if the fault is
+    its own."""
+    try:
+        run(fn)
+        return
+    except (CheckFailed, NotImplementedError) as e:
+        first = e
+    with references_in_place(fn, references) as used:
+        if not used:
+            raise first
+        try:
+            run(fn)
+        except NotImplementedError:
+            raise first from None
+        except CheckFailed as again:
+            listed = " and ".join(f"your {n}" for n in used)
+            fail(
+                f"{again}\n(It fails in the same way with the course's reference versions in "
+                f"place of {listed}: the fault is in {name} itself.)"
+            )
+    faulty = [n for n in used if _fails_with_only(fn, n, run, references)] or used
+    listed = " and ".join(f"your {n}" for n in faulty)
+    print(
+        f"{name}: your {name} itself is right. It fails with {listed} (their own checks mark "
+        f"them), and passes with the course's reference versions in their place:\n  {first}"
+    )
+
+
+def _fails_with_only(
+    fn: Callable, own: str, run: Callable[[Callable], None], references: Mapping[str, Callable]
+) -> bool:
+    """Whether ``run(fn)`` fails with the student's ``own`` and the references for the rest."""
+    with references_in_place(fn, {n: r for n, r in references.items() if n != own}):
+        try:
+            run(fn)
+        except (CheckFailed, NotImplementedError):
+            return True
+    return False
 
 
 def compare(
