@@ -19,25 +19,30 @@ ifneq ($(MNIST_DIR),)
 export BPLIB_DATA_DIR ?= $(abspath $(MNIST_DIR))
 endif
 
-.PHONY: lab test test-fast lint chapters clean
+.PHONY: lab test test-fast lint chapters book clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e '.[test,instructor]'
+	$(BIN)/python -m pip install -e '.[test,instructor,lab,book]'
 	touch $(STAMP)
+
+# MathJax, RequireJS and the widget manager that the book serves itself (package-lock.json).
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/ $(LAB_ROOT) $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n auto --dist loadscope
 
 # Everything but notebooks, kernels and the browser: the library, the checks, the packaging.
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -50,5 +55,10 @@ lint: $(STAMP)
 chapters: $(STAMP)
 	$(BIN)/python -m bplib.instructor.release
 
+# The course as a website, from chapters/ as they are, without a network:
+# build/book/_build/html/index.html.
+book: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python book/build.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info node_modules
