@@ -22,6 +22,7 @@ from bplib.checks.feedback import (
     compare,
     exercise,
     fail,
+    judged_on_its_own,
     unchanged,
 )
 
@@ -89,12 +90,21 @@ def sigmoid_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) 
         )
 
 
+# The course's version of exercise 1, in place of the student's when a later answer uses it.
+REFERENCES = {"sigmoid_prime": activations.sigmoid_prime}
+
+
 # --- tanh_prime ---------------------------------------------------------------------------------
 
 
 @exercise("tanh_prime", bplib_answers=(activations.tanh_prime, FROM_OUTPUT["tanh"]))
 def tanh_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) -> None:
-    r"""``fn(z)`` must return $\tanh'(z) = 1 - \tanh^2(z)$, elementwise."""
+    r"""``fn(z)`` must return $\tanh'(z) = 1 - \tanh^2(z)$, elementwise; one written with the
+    student's ``sigmoid_prime`` (via $\tanh z = 2\sigma(2z) - 1$) is judged on its own."""
+    judged_on_its_own(fn, "tanh_prime", lambda f: _tanh_prime(f, seed, shape), REFERENCES)
+
+
+def _tanh_prime(fn: Callable, seed: int, shape: tuple[int, ...]) -> None:
     for label, z in _inputs(seed, shape):
         t = np.tanh(z)
         compare(
@@ -312,7 +322,12 @@ def swish(z: np.ndarray) -> np.ndarray:
 @exercise("swish_prime")
 def swish_prime(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (4, 5)) -> None:
     r"""``fn(z)`` must return $\mathrm{swish}'(z)$, elementwise: it is compared with central
-    differences of $\mathrm{swish}(z) = z\,\sigma(z)$ (h = 1e-5), so any correct form passes."""
+    differences of $\mathrm{swish}(z) = z\,\sigma(z)$ (h = 1e-5), so any correct form passes.
+    One written with the student's ``sigmoid_prime`` is judged on its own."""
+    judged_on_its_own(fn, "swish_prime", lambda f: _swish_prime(f, seed, shape), REFERENCES)
+
+
+def _swish_prime(fn: Callable, seed: int, shape: tuple[int, ...]) -> None:
     h = 1e-5
     for label, z in _inputs(seed, shape):
         s, ds = sigmoid(z), activations.sigmoid_prime(z)

@@ -6,14 +6,13 @@ with $X$ (m, sizes[0]), $W^l$ (n_in, n_out) and $b^l$ (n_out,); and the one laye
 $(W^1 \cdots W^L,\ (\cdots(b^1 W^2 + b^2) \cdots) W^L + b^L)$ that $L$ identity layers make.
 """
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 
 from bplib import activations, data
 from bplib.activations import sigmoid
-from bplib.checks.feedback import EXACT, CheckFailed, call, compare, exercise, fail
+from bplib.checks.feedback import EXACT, call, compare, exercise, fail, judged_on_its_own
 from bplib.network import Network
 
 # Says which way the product goes, not what the layer computes: that is the exercise.
@@ -127,53 +126,18 @@ def _reference_layer(a, W, b, sigma):
     return sigma(a @ W + b)
 
 
-def _layer_is_right(layer: Callable) -> bool:
-    """Whether ``layer`` computes one layer right (a square W, so a transpose shows)."""
-    a, W, b = _layer(np.random.default_rng(0), 3, 4, 4)
-    try:
-        got = layer(a.copy(), W.copy(), b.copy(), activations.tanh)
-        return np.shape(got) == (3, 4) and np.allclose(got, np.tanh(a @ W + b))
-    except Exception:  # not done yet, or broken: either way not right
-        return False
-
-
-@contextlib.contextmanager
-def _bound(scope: dict, name: str, value) -> Iterator[None]:
-    """While the block runs, ``scope[name]`` is ``value`` (the student's namespace)."""
-    saved = scope[name]
-    scope[name] = value
-    try:
-        yield
-    finally:
-        scope[name] = saved
-
-
 @exercise("network_forward", bplib_answers=(Network.feedforward,))
 def network_forward(
     fn: Callable, seed: int = 0, sizes: tuple[int, ...] = (4, 5, 3, 2), m: int = 6
 ) -> None:
     r"""``fn(X, weights, biases, sigma)`` must return ``[a^0, a^1, ..., a^L]`` with $a^0 = X$ and
-    $a^l = \sigma(a^{l-1} W^l + b^l)$: L + 1 arrays for L layers.
-
-    A ``network_forward`` that calls the student's ``layer_forward`` is judged on its own: when
-    that ``layer_forward`` is wrong (or not done), it runs with a correct one in its place."""
-    scope = getattr(fn, "__globals__", {})
-    uses = "layer_forward" in getattr(getattr(fn, "__code__", None), "co_names", ())
-    if not uses or "layer_forward" not in scope or _layer_is_right(scope["layer_forward"]):
-        _network_forward(fn, seed, sizes, m)
-        return
-    with _bound(scope, "layer_forward", _reference_layer):
-        try:
-            _network_forward(fn, seed, sizes, m)
-        except CheckFailed as e:
-            fail(
-                f"{e}. (Your layer_forward is wrong too, so network_forward was run with a "
-                "correct layer_forward in its place: the fault above is in network_forward "
-                "itself.)"
-            )
-    print(
-        "note: your layer_forward is wrong or not done (its own check says how); with a correct "
-        "layer_forward in its place your network_forward is right, so it passes."
+    $a^l = \sigma(a^{l-1} W^l + b^l)$: L + 1 arrays for L layers. A ``network_forward`` that
+    calls the student's ``layer_forward`` is judged on its own."""
+    judged_on_its_own(
+        fn,
+        "network_forward",
+        lambda f: _network_forward(f, seed, sizes, m),
+        {"layer_forward": _reference_layer},
     )
 
 

@@ -186,3 +186,35 @@ def test_any_correct_form_of_swish_prime_passes(passes):
     passes(check.swish_prime, factored)
     passes(check.swish_prime, lambda z: sigmoid_of(z) + z * activations.sigmoid_prime(z))
     passes(check.swish_prime, swish_prime, seed=3, shape=(1,))
+
+
+# One slip is charged once: an answer built on the student's own sigmoid_prime is judged with a
+# correct one in its place when theirs is wrong. As in a notebook, one namespace holds both.
+def notebook(sigmoid_prime_body: str, later: str) -> dict:
+    scope: dict = {"np": np}
+    source = f"def sigmoid_prime(z):\n    {sigmoid_prime_body}\n\n{later}"
+    exec(compile(source, "/tmp/ipykernel_1/2.py", "exec"), scope)
+    return scope
+
+
+TANH = "def tanh_prime(z):\n    return 4 * sigmoid_prime(2 * z)\n"
+SWISH = "def swish_prime(z):\n    s = 1 / (1 + np.exp(-z))\n    return s + z * sigmoid_prime(z)\n"
+WRONG = "return z * (1 - z)"
+
+
+@pytest.mark.parametrize(("name", "later"), [("tanh_prime", TANH), ("swish_prime", SWISH)])
+def test_a_wrong_sigmoid_prime_is_not_charged_again(name, later, capsys):
+    scope = notebook(WRONG, later)
+    theirs = scope["sigmoid_prime"]
+    getattr(check, name)(scope[name])
+    out = capsys.readouterr().out
+    assert f"your {name} itself is right. It fails with your sigmoid_prime" in out
+    assert out.endswith(f"✔ {name}: passed\n")
+    assert scope["sigmoid_prime"] is theirs
+
+
+def test_a_fault_of_its_own_is_still_charged(failure):
+    scope = notebook(WRONG, "def tanh_prime(z):\n    return 2 * sigmoid_prime(2 * z)\n")
+    message = failure(check.tanh_prime, scope["tanh_prime"])
+    assert "the derivative of the inner 2z" in message
+    assert "the fault is in tanh_prime itself" in message

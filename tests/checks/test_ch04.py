@@ -173,7 +173,7 @@ def test_a_wrong_layer_forward_is_not_charged_to_network_forward(capsys):
     theirs = scope["layer_forward"]
     check.network_forward(scope["network_forward"])
     out = capsys.readouterr().out
-    assert "your layer_forward is wrong or not done" in out
+    assert "your network_forward itself is right. It fails with your layer_forward" in out
     assert out.endswith("✔ network_forward: passed\n")
     assert scope["layer_forward"] is theirs  # restored after the check
 
@@ -188,14 +188,14 @@ def test_a_fault_in_network_forward_itself_is_still_named(failure):
     scope = notebook(WRONG_LAYER, slip="[1:]")
     message = failure(check.network_forward, scope["network_forward"])
     assert "The list starts with the input itself" in message
-    assert "the fault above is in network_forward itself" in message
+    assert "the fault is in network_forward itself" in message
 
 
 def test_with_a_right_layer_forward_the_fault_is_network_forwards_alone(failure):
     scope = notebook("def layer_forward(a, W, b, sigma):\n    return sigma(a @ W + b)\n", "[1:]")
     message = failure(check.network_forward, scope["network_forward"])
     assert "The list starts with the input itself" in message
-    assert "layer_forward" not in message
+    assert "the fault is in network_forward itself" in message
 
 
 def product_reversed(weights, biases):
