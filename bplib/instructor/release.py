@@ -9,8 +9,11 @@ Usage: ``python -m bplib.instructor.release [--solutions DIR] [--chapters DIR]``
 chapters (and removes those whose solution is gone); ``--check`` writes nothing and exits 1
 listing what differs.
 
-Why not nbgrader: it pins older Jupyter packages, needs a course database and brings many
-dependencies, for what is here one page of nbformat code.
+nbgrader (0.9) reads the same cell metadata and installs beside this course's JupyterLab 4,
+nbclient 0.11 and nbformat 5 (the optional extra ``nbgrader``, with the repository's
+``nbgrader_config.py``). This module stays because the course needs no course database for a
+release, and ``bplib.instructor.grade`` judges the test cells outside the student's kernel,
+which nbgrader does not.
 """
 
 import argparse
