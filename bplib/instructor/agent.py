@@ -132,6 +132,8 @@ class Agent:
         try:
             if command["op"] == "get":
                 name = command["name"]
+                if name not in self.captured and name not in self.user_ns:
+                    raise NameError(f"name {name!r} is not defined")
                 value = self.captured[name] if name in self.captured else self.user_ns[name]
                 return {"value": self.codec.encode(value)}
             fn = self.codec.handed_out[command["handle"]]

@@ -114,12 +114,19 @@ class Agent:
         msg_id = self.kc.execute(
             f"{AGENT}.serve()", silent=True, store_history=False, allow_stdin=True
         )
-        session = Session(self, msg_id, deadline)
         try:
-            yield session
+            session = Session(self, msg_id, deadline)
+            try:
+                yield session
+            except (KernelTimeout, KernelLost):
+                raise
+            except BaseException:
+                session.send({"op": "done"})  # the kernel goes on; the error is the grader's
+                raise
             session.send({"op": "done"})
             self.reply(msg_id, deadline + GRACE)
         except KernelTimeout:
+            # Not "done": the kernel is in the student's function, and would read it later.
             self.interrupt()
             try:
                 self.reply(msg_id, time.monotonic() + GRACE)  # it stopped: it can go on

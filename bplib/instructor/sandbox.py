@@ -122,15 +122,21 @@ def bwrap_args(folder: Path, extra: list[Path]) -> list[str]:
         if not any(path.is_relative_to(view) for view in views):
             views.append(path)
     for path in views:
-        # bwrap makes the folders above a view 0700 when run as root: the kernel's uid could
-        # not pass them.
-        for parent in reversed(path.parents[:-1]):
-            if not any(parent.is_relative_to(view) for view in views):
-                args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--ro-bind", str(path), str(path)]
+        args += parents(path, views) + ["--ro-bind", str(path), str(path)]
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     if folder != Path("/"):
-        args += ["--bind", str(folder), str(folder), "--chdir", str(folder)]
+        args += parents(folder, views) + ["--bind", str(folder), str(folder)]
+        args += ["--chdir", str(folder)]
+    return args
+
+
+def parents(path: Path, views: list[Path]) -> list[str]:
+    """bwrap's options that make the folders above ``path`` passable: bwrap makes them 0700
+    when run as root, and the kernel's uid could not reach ``path``."""
+    args = []
+    for parent in reversed(path.parents[:-1]):
+        if parent != Path("/tmp") and not any(parent.is_relative_to(v) for v in views):
+            args += ["--perms", "0755", "--dir", str(parent)]
     return args
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bplib.instructor import exercise_format, grade, release
+from bplib.instructor import exercise_format, grade, release, sandbox
 
 pytestmark = pytest.mark.notebook  # every test here runs kernels, or reads what they did
 
@@ -22,6 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 NAME = "00_getting_started"
 TIMEOUT = 5  # seconds per cell: every cell of chapter 00 takes well under one
 NOTEBOOK_TIMEOUT = 12
+
+# Where bubblewrap does not work, every row that ran says so; the tests read the rest.
+NOT_CONTAINED = sandbox.resolve("auto")[1]
+
+
+def without_containment(status: str) -> str:
+    return "; ".join(note for note in status.split("; ") if note != NOT_CONTAINED) or "ok"
+
 
 STUBBORN_LOOP = """
 import time
@@ -200,7 +208,11 @@ def test_every_submission_has_a_row_with_the_columns_of_every_exercise(course, r
 )
 def test_points_and_status(rows, student, points, status):
     row = rows[student, NAME]
-    assert (row["points"], row["max_points"], row["status"]) == (points, "1", status)
+    assert (row["points"], row["max_points"], without_containment(row["status"])) == (
+        points,
+        "1",
+        status,
+    )
     assert row["mean_squared_error_check"] == points
 
 
@@ -278,7 +290,7 @@ def test_grade_notebook_grades_one_file(course):
         course["solutions"] / f"{NAME}.ipynb",
         timeout=TIMEOUT,
     )
-    assert (result.points, result.max_points, result.status) == (0, 1, "ok")
+    assert (result.points, result.max_points, without_containment(result.status)) == (0, 1, "ok")
     assert [s.test for s in result.scores] == ["mean_squared_error_check"]
 
 
