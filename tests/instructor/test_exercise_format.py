@@ -45,7 +45,39 @@ BAD = [
         "f",
         "outside a test cell",
     ),
+    # The grader runs a test cell's checks in its own process: only check calls may be there.
+    ([exercise(F), check_cell("assert f(2) == 4")], 1, "f_check", "holds only calls check.NAME"),
+    ([exercise(F), check_cell("check.f(f)\nx = 1")], 1, "f_check", "line 2: a test cell holds"),
+    ([exercise(F), check_cell("other.f(f)")], 1, "f_check", "holds only calls check.NAME"),
+    ([exercise(F), check_cell("check.f(lambda x: 2 * x)")], 1, "f_check", "by name"),
+    ([exercise(F), check_cell("check.f(f, n=len([1]))")], 1, "f_check", "are literals"),
+    ([exercise(F), check_cell("check.f(f, **options)")], 1, "f_check", "are literals"),
+    ([exercise(F), check_cell("check.f(f")], 1, "f_check", "not valid Python"),
+    ([exercise(F), check_cell("# nothing")], 1, "f_check", "calls at least one check"),
 ]
+
+
+def test_check_calls_read_names_and_literals():
+    calls = exercise_format.check_calls(
+        "check.f(f, g)\n### BEGIN HIDDEN TESTS\ncheck.h(f, seed=7, shape=(2, 3), sizes=[(1, 1)])"
+        "\n### END HIDDEN TESTS"
+    )
+    assert calls == [
+        exercise_format.CheckCall("f", ("f", "g"), {}),
+        exercise_format.CheckCall("h", ("f",), {"seed": 7, "shape": (2, 3), "sizes": [(1, 1)]}),
+    ]
+
+
+def test_the_check_module_is_the_one_imported_as_check():
+    imports = new_code_cell(
+        "%matplotlib inline\nimport numpy as np\nfrom bplib.checks import ch01 as check"
+    )
+    nb = new_notebook(cells=[imports, exercise(F), check_cell("check.f(f)")])
+    assert exercise_format.check_module(nb) == "bplib.checks.ch01"
+    nb.cells[0].source = "import bplib.checks.ch02 as check"
+    assert exercise_format.check_module(nb) == "bplib.checks.ch02"
+    nb.cells[0].source = "from bplib.checks import ch01"
+    assert exercise_format.check_module(nb) is None
 
 
 @pytest.mark.parametrize("cells, index, grade_id, message", BAD)

@@ -302,3 +302,14 @@ def test_help_describes_every_option(capsys):
     for option in ["SUBMISSIONS", "--out", "--timeout", "--notebook-timeout", "--jobs"]:
         assert option in text
     assert "--solutions" in text and "--chapter" in text and "--force" in text
+    assert "--sandbox" in text and "bwrap" in text
+
+
+def test_checks_that_pass_functions_and_numbers_to_the_students_work_across_the_kernel():
+    """Chapter 01's checks hand the student's functions their own J and grad, which run in the
+    grader, called back from the kernel."""
+    solution = ROOT / "solutions" / "01_gradient_descent.ipynb"
+    result = grade.grade_notebook(solution, solution, timeout=30)
+    assert without_containment(result.status) == "ok"
+    assert result.points == result.max_points > 0
+    assert all(s.feedback.startswith("✔") for s in result.scores)

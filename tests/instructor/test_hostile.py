@@ -62,6 +62,8 @@ HIDDEN_REFERENCE = """    import sys
     finally:
         sys.setprofile(watch)"""
 ENDLESS = "    while True:\n        pass"
+# Not a trick, a slip: the check must see the change the kernel made to its copy of ``a``.
+IN_PLACE = "    a -= y\n    return 0.5 * float(np.sum(a**2)) / len(a)"
 FORK_BOMB = "import os\n\nwhile True:\n    os.fork()"
 MEMORY_HOG = "import numpy as np\n\nhog = np.ones(50 * 2**30 // 8)"
 KILL_PARENT = "import os\n\nos.kill(os.getppid(), 9)"
@@ -95,6 +97,7 @@ def students(paths: dict[str, Path], port: int) -> dict:
         "calls_reference": solved(REFERENCE),
         "hides_reference_call": with_cell(solved(HIDDEN_REFERENCE), EXERCISE, HELPER),
         "loops_forever": solved(ENDLESS),
+        "changes_input": solved(IN_PLACE),
         "snoops": with_cell(solved(), TEST, snoop),
         "scribbler": with_cell(solved(), TEST, scribble),
     }
@@ -224,6 +227,12 @@ def test_an_endless_loop_in_the_function_times_out_the_test_cell(graded):
     assert points(graded, "loops_forever") == 0
     assert f"(interrupted after {TIMEOUT} s)" in status(graded, "loops_forever")
     assert feedback(graded, "loops_forever") == f"timed out after {TIMEOUT} s (interrupted)"
+
+
+def test_an_argument_changed_in_place_in_the_kernel_is_seen_by_the_check(graded):
+    assert points(graded, "changes_input") == 0
+    assert "changed its argument a or y in place" in feedback(graded, "changes_input")
+    assert status(graded, "changes_input") == status(graded, "honest")
 
 
 def test_reading_solutions_submissions_or_home_is_flagged(graded):
