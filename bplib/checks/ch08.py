@@ -1,5 +1,6 @@
-r"""Checks for chapter 08: the vectorized mini-batch step, counting correct predictions, and
-reading a learning curve.
+r"""Checks for chapter 08: the vectorized mini-batch step, the backward pass of chapter 05 carried
+over to MNIST, reading a learning curve, counting correct predictions, and the per-sample
+gradient norms of the output layer.
 
 Each check runs the student's function on a worked example and on random inputs, compares
 with a reference computed here from ``bplib``, and names the likely cause of a common slip.
@@ -10,7 +11,18 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bplib.checks.feedback import call, compare, compare_all, exercise, fail, unchanged
+from bplib import optim
+from bplib.activations import sigmoid
+from bplib.checks import ch05
+from bplib.checks.feedback import (
+    ROUND_OFF,
+    call,
+    compare,
+    compare_all,
+    exercise,
+    fail,
+    unchanged,
+)
 from bplib.network import Network
 
 # ---------------------------------------------------------------- update_mini_batch
@@ -113,7 +125,7 @@ def _check_step(fn: Callable, net: Network, X: np.ndarray, Y: np.ndarray, eta: f
     )
 
 
-@exercise("update_mini_batch")
+@exercise("update_mini_batch", bplib_answers=(optim.GradientDescent.step,))
 def update_mini_batch(
     fn: Callable, seed: int = 0, sizes: Sequence[int] = (4, 3, 2), batch_size: int = 5
 ) -> None:
@@ -212,7 +224,7 @@ def _check_evaluate(fn: Callable, net: Network, X: np.ndarray, y: np.ndarray, wh
     compare(got, expected, what, causes=[(w, c) for w, c in slips if w != expected])
 
 
-@exercise("evaluate")
+@exercise("evaluate", bplib_answers=(Network.predict, Network.accuracy, Network.labels))
 def evaluate(fn: Callable, seed: int = 0, n: int = 23, k: int = 3) -> None:
     """``fn(net, X, y)`` returns how many of the samples (rows of X) the network labels
     correctly: the argmax of its output equals the integer label in ``y``."""
@@ -359,3 +371,118 @@ def learning_curve_summary(fn: Callable, seed: int = 0, epochs: int = 30) -> Non
     at = int(rng.integers(epochs // 3, epochs))
     for threshold in [accuracies[at], float(np.median(accuracies)), max(accuracies) + 0.001]:
         _check_summary(fn, accuracies, threshold, f"for a random history of {epochs} epochs")
+
+
+# ---------------------------------------------------------------- your_backprop
+
+
+@exercise("your_backprop", bplib_answers=(Network.backprop,))
+def your_backprop(
+    output_delta: Callable, backprop_step: Callable, backprop: Callable, seed: int = 0
+) -> None:
+    r"""The three functions of chapter 05, pasted: each passes chapter 05's check (which judges
+    ``backprop`` on its own when only the helpers are wrong), and ``backprop`` gives
+    ``Network.backprop``'s gradient on a 784-30-10 network and a mini-batch of 10 images."""
+    ch05.output_delta.__wrapped__(output_delta, seed=seed)
+    ch05.backprop_step.__wrapped__(backprop_step, seed=seed)
+    ch05.backprop.__wrapped__(backprop, seed=seed)
+    rng = np.random.default_rng(seed)
+    net = Network([784, 30, 10], init="normal", seed=int(rng.integers(1000)))
+    X = rng.uniform(0.0, 1.0, (10, 784))
+    Y = np.eye(10)[rng.integers(0, 10, 10)]
+    where = "on a 784-30-10 network and a mini-batch of 10"
+    got = call(
+        backprop,
+        [W.copy() for W in net.weights],
+        [b.copy() for b in net.biases],
+        X.copy(),
+        Y.copy(),
+        what=f"backprop(weights, biases, X, Y) {where}",
+    )
+    expected_b, expected_w = net.backprop(X, Y)
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        fail(f"backprop {where}: expected a pair (nabla_b, nabla_w), got {type(got).__name__}")
+    compare_all(
+        list(got[0]) + list(got[1]),
+        expected_b + expected_w,
+        [f"nabla_b[{l}] {where}" for l in range(2)] + [f"nabla_w[{l}] {where}" for l in range(2)],
+    )
+
+
+# ---------------------------------------------------------------- output_gradient_norms
+
+
+def _per_sample_norms(net: Network, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    r"""$\lVert \nabla_{W^L} C_x \rVert_F$ for each row x of X, one sample at a time."""
+    norms = []
+    for x, y in zip(X, Y, strict=True):
+        # The mean cost of a batch of one sample is that sample's own cost C_x.
+        nabla_w = net.backprop(x[None, :], y[None, :])[1][-1]
+        norms.append(float(np.sqrt(np.sum(nabla_w**2))))
+    return np.array(norms)
+
+
+def _norm_slips(net: Network, X: np.ndarray, Y: np.ndarray, expected: np.ndarray) -> list:
+    """What common slips return instead of the per-sample norms, with their causes."""
+    a_prev = X
+    for W, b in zip(net.weights[:-1], net.biases[:-1], strict=True):
+        a_prev = sigmoid(a_prev @ W + b)
+    a = net.feedforward(X)
+    m = len(X)
+    return [
+        (expected / m, "divided by m: each norm is that of one sample's own cost C_x"),
+        (
+            expected**2,
+            "the squared norm: the Frobenius norm is the square root of the sum of squares",
+        ),
+        (
+            np.linalg.norm((a - Y) * a * (1 - a), axis=1),
+            "the norm of δ^L alone: the gradient of C_x with respect to W^L is the outer "
+            "product of a^{L-1}_x and δ^L_x, so its norm has a second factor",
+        ),
+        (
+            np.linalg.norm(a - Y, axis=1) * np.linalg.norm(a_prev, axis=1),
+            "σ′(z^L) is missing from δ^L: with the quadratic cost δ^L = ∂C_x/∂z^L, not ∂C_x/∂a^L",
+        ),
+        (
+            np.linalg.norm((a - Y) * a * (1 - a), axis=1) * np.linalg.norm(a, axis=1),
+            "the norm of a^L where a^{L-1} belongs: W^L maps the last hidden layer to the output",
+        ),
+    ]
+
+
+def _check_norms(fn: Callable, net: Network, X: np.ndarray, Y: np.ndarray, where: str) -> None:
+    expected = _per_sample_norms(net, X, Y)
+    what = f"output_gradient_norms(net, X, Y) {where}"
+    with unchanged(lambda: (X, Y, *net.parameters()), f"{what} changed its input or the network"):
+        got = call(fn, net, X, Y, what=what)
+    if got is not None and np.ndim(got) == 0 and len(X) > 1:
+        fail(
+            f"{what} returned one number; expected one norm per sample, shape ({len(X)},). "
+            "Likely cause: a norm taken over the whole batch"
+        )
+    compare(got, expected, what, ROUND_OFF, causes=_norm_slips(net, X, Y, expected))
+
+
+@exercise("output_gradient_norms", bplib_answers=(Network.backprop,))
+def output_gradient_norms(
+    fn: Callable, seed: int = 0, sizes: Sequence[int] = (6, 5, 4), m: int = 7
+) -> None:
+    r"""``fn(net, X, Y)`` returns, for each sample x (a row of X), the Frobenius norm of the
+    gradient of its own quadratic cost with respect to the last weight matrix,
+    $\lVert \nabla_{W^L} C_x \rVert_F$, shape (m,); compared with one backprop per sample."""
+    # Worked example: a 2-2-2 network, two samples.
+    net = Network.from_weights(
+        [np.array([[1.0, -1.0], [0.5, 2.0]]), np.array([[0.3, -0.7], [1.2, 0.4]])],
+        [np.array([0.1, -0.2]), np.array([0.0, 0.5])],
+    )
+    X = np.array([[1.0, 0.0], [-0.5, 2.0]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    _check_norms(fn, net, X, Y, "for the worked example (2-2-2 network, 2 samples)")
+
+    rng = np.random.default_rng(seed)
+    for shape, batch in [(list(sizes), m), (list(sizes)[:1] + [3] + list(sizes)[1:], 1)]:
+        net = Network(shape, init="normal", seed=int(rng.integers(1000)))
+        X = rng.uniform(0.0, 1.0, (batch, shape[0]))
+        Y = np.eye(shape[-1])[rng.integers(0, shape[-1], batch)]
+        _check_norms(fn, net, X, Y, f"for random input (network {shape}, {batch} samples)")

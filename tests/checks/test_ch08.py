@@ -2,7 +2,15 @@
 
 import numpy as np
 import pytest
-from cases_ch08 import evaluate, update_mini_batch
+from cases_ch08 import (
+    backprop,
+    backprop_step,
+    evaluate,
+    last_layer,
+    output_delta,
+    output_gradient_norms,
+    update_mini_batch,
+)
 
 from bplib.checks import ch08 as check
 from bplib.checks.feedback import CheckFailed
@@ -170,3 +178,78 @@ def test_random_histories_have_ties_at_the_best_and_vary_with_the_seed():
     for h in histories:
         assert len(h) == 30 and h.count(max(h)) >= 2
     assert len({tuple(h) for h in histories}) == 5
+
+
+# ---------------------------------------------------------------- your_backprop
+
+
+def test_your_backprop_names_a_wrong_output_delta(failure):
+    def no_prime(z, a, y):
+        return a - y
+
+    message = failure(check.your_backprop, no_prime, backprop_step, backprop)
+    assert message.startswith("✘ your_backprop: output_delta") and "Likely cause" in message
+
+
+def test_your_backprop_names_a_missing_transpose_in_backprop_step(failure):
+    def not_transposed(delta_next, W_next, z):
+        return (delta_next @ W_next) * z
+
+    message = failure(check.your_backprop, output_delta, not_transposed, backprop)
+    assert message.startswith("✘ your_backprop: ") and "backprop_step" in message
+
+
+def test_your_backprop_fails_a_backprop_that_sums_over_the_batch(failure):
+    def summed(weights, biases, X, Y):
+        nabla_b, nabla_w = backprop(weights, biases, X, Y)
+        return [len(X) * g for g in nabla_b], [len(X) * g for g in nabla_w]
+
+    message = failure(check.your_backprop, output_delta, backprop_step, summed)
+    assert message.startswith("✘ your_backprop: ") and "nabla_" in message
+
+
+# ---------------------------------------------------------------- output_gradient_norms
+
+
+@pytest.mark.parametrize(
+    "slip, cause",
+    [
+        (lambda net, X, Y: output_gradient_norms(net, X, Y) / len(X), "divided by m"),
+        (lambda net, X, Y: output_gradient_norms(net, X, Y) ** 2, "the squared norm"),
+        (
+            lambda net, X, Y: np.linalg.norm(last_layer(net, X, Y)[2], axis=1),
+            "the norm of δ^L alone",
+        ),
+        (
+            lambda net, X, Y: (
+                np.linalg.norm(last_layer(net, X, Y)[1] - Y, axis=1)
+                * np.linalg.norm(last_layer(net, X, Y)[0], axis=1)
+            ),
+            "σ′(z^L) is missing",
+        ),
+        (
+            lambda net, X, Y: (
+                np.linalg.norm(last_layer(net, X, Y)[2], axis=1)
+                * np.linalg.norm(last_layer(net, X, Y)[1], axis=1)
+            ),
+            "the norm of a^L where a^{L-1} belongs",
+        ),
+        (
+            lambda net, X, Y: (
+                np.linalg.norm(last_layer(net, X, Y)[0]) * np.linalg.norm(last_layer(net, X, Y)[2])
+            ),
+            "a norm taken over the whole batch",
+        ),
+    ],
+)
+def test_output_gradient_norms_names_the_slip(slip, cause, failure):
+    message = failure(check.output_gradient_norms, slip)
+    assert cause in message
+
+
+def test_output_gradient_norms_wrong_axis_fails(failure):
+    def other_axis(net, X, Y):
+        a_prev, _, delta = last_layer(net, X, Y)
+        return np.linalg.norm(a_prev, axis=0)[: len(X)] * np.linalg.norm(delta, axis=0)[: len(X)]
+
+    assert "output_gradient_norms(net, X, Y)" in failure(check.output_gradient_norms, other_axis)
