@@ -1,5 +1,5 @@
-r"""Checks for chapter 09: the L2 weight-decay step, inverted dropout forward and backward, and
-early stopping with patience.
+r"""Checks for chapter 09: the L2 weight-decay step, the gradient of a smoothed L1 penalty,
+inverted dropout forward and backward, and early stopping with patience.
 
 Each check runs the student's function on a worked example and on random inputs and compares
 with a reference (``bplib.regularization`` or the one written here), naming the likely cause
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bplib import gradcheck, regularization
-from bplib.checks.feedback import call, compare, exercise, fail, unchanged
+from bplib.checks.feedback import CENTRAL_DIFFERENCES, call, compare, exercise, fail, unchanged
 
 # ---------------------------------------------------------------- l2_update
 
@@ -58,7 +58,7 @@ def _l2_case(fn: Callable, W, g, eta: float, lmbda: float, n: int, where: str) -
     compare(got, expected, f"W_new {where}", causes=_l2_slips(W, g, eta, lmbda, n))
 
 
-@exercise("l2_update")
+@exercise("l2_update", bplib_answers=(regularization.l2_gradient,))
 def l2_update(fn: Callable, seed: int = 0, shape: tuple[int, int] = (4, 3)) -> None:
     r"""``fn(W, nabla_w, eta, lmbda, n)`` returns $(1 - \eta\lambda/n) W - \eta \nabla_W C_0$."""
     # Worked example: 1 - 0.5 * 5 / 50 = 0.95, so W_new = 0.95 W - 0.5 nabla_w.
@@ -92,48 +92,61 @@ def _forward(fn: Callable, a: np.ndarray, p: float, rng, what: str):
 
 
 def _check_scale(a: np.ndarray, a_dropped: np.ndarray, mask: np.ndarray, p: float, what: str):
-    """Every mask entry is 0 or 1/(1 - p), and a_dropped = a * mask."""
+    """Every mask entry is 0 or the one factor that keeps the expectation, and
+    a_dropped = a * mask. The messages describe the property, never the factor."""
     kept = mask != 0
     scale = 1.0 / (1.0 - p)
     if kept.any() and not np.allclose(mask[kept], scale):
         if np.allclose(a_dropped, a * kept * scale):
             fail(
                 f"{what}: a_dropped is right but mask is not the factor it used. Likely cause: "
-                "mask holds 0/1 (or True/False); return mask = keep / (1 − p), so that "
-                "a_dropped = a * mask and the backward pass can use the mask alone"
+                "mask holds 0/1 (or True/False); return as mask the factor each entry of a was "
+                "multiplied by, so that a_dropped = a * mask and the backward pass can use the "
+                "mask alone"
             )
         causes = [
             (
                 1.0,
-                "no 1/(1 − p): this is not inverted dropout. Divide the kept units by 1 − p so "
-                "that the expected activation stays a and evaluation needs no rescaling",
+                "the kept units are not scaled: this is not inverted dropout. With a fraction of "
+                "the units dropped, the expected a_dropped is then smaller than a; scale the kept "
+                "units so that the expectation stays a and evaluation needs no rescaling",
             ),
-            (1.0 - p, "the kept units were multiplied by 1 − p; inverted dropout divides by it"),
-            (1.0 / p, "the kept units were divided by p; the kept fraction is 1 − p"),
+            (
+                1.0 - p,
+                "the kept units were made smaller, so the expected a_dropped falls further below "
+                "a; the scale has to make up for the dropped units",
+            ),
+            (
+                1.0 / p,
+                "the scale was computed from the dropped fraction p; the expectation depends on "
+                "the fraction of units that are kept",
+            ),
         ]
         for wrong, cause in causes:
             if np.allclose(mask[kept], wrong):
                 fail(
-                    f"{what}: the kept entries of mask are {wrong:.4g}, expected "
-                    f"1/(1 − p) = {scale:.4g}. Likely cause: {cause}"
+                    f"{what}: the kept entries of mask are {wrong:.4g}, which does not keep the "
+                    f"expected a_dropped equal to a. Likely cause: {cause}"
                 )
         fail(
-            f"{what}: the kept entries of mask must all be 1/(1 − p) = {scale:.4g}, found "
-            f"values from {mask[kept].min():.4g} to {mask[kept].max():.4g}"
+            f"{what}: the kept entries of mask must all hold one factor, the one that keeps the "
+            f"expected a_dropped equal to a; found values from {mask[kept].min():.4g} to "
+            f"{mask[kept].max():.4g}"
         )
     if not np.allclose(a_dropped, a * mask):
         if kept.any() and np.allclose(a_dropped, a * mask * scale):
             fail(
-                f"{what}: a_dropped is a * mask / (1 − p), but the mask already holds the "
-                "scale 1/(1 − p): return a_dropped = a * mask"
+                f"{what}: a_dropped was scaled twice: the mask already holds the scale, so "
+                "return a_dropped = a * mask"
             )
         fail(f"{what}: a_dropped must equal a * mask (entry by entry)")
 
 
-@exercise("dropout_forward")
+@exercise("dropout_forward", bplib_answers=(regularization.dropout_mask,))
 def dropout_forward(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (200, 500)) -> None:
     r"""``fn(a, p, rng)`` returns (a_dropped, mask): each entry kept with probability $1 - p$,
-    mask $= \text{keep}/(1-p)$, a_dropped $=$ a $\odot$ mask."""
+    mask $= \text{keep}/(1-p)$ (the factor that keeps the expectation), a_dropped $=$ a $\odot$
+    mask."""
     # Worked example: a = 3 everywhere, p = 0.25, so every a_dropped entry is 0 or 4.
     a = np.full((50, 40), 3.0)
     what = "dropout_forward(a = 3 everywhere (50, 40), p = 0.25, rng)"
@@ -336,3 +349,66 @@ def early_stopping(fn: Callable, seed: int = 0, n_sequences: int = 30) -> None:
         _stopping_case(
             fn, losses, patience, f"for random sequence {i} ({length} losses, patience {patience})"
         )
+
+
+# ---------------------------------------------------------------- smooth_l1_gradient
+
+
+def _smooth_l1_penalty(W: np.ndarray, lmbda: float, n: int, eps: float) -> float:
+    r"""$\frac{\lambda}{n} \sum_w \sqrt{w^2 + \epsilon^2}$."""
+    return lmbda / n * float(np.sum(np.sqrt(W**2 + eps**2)))
+
+
+def _smooth_l1_slips(W: np.ndarray, lmbda: float, n: int, eps: float) -> list:
+    """What common slips return instead of the gradient, with their causes."""
+    root = np.sqrt(W**2 + eps**2)
+    c = lmbda / n
+    return [
+        (lmbda * W / root, "λ is not divided by n: the penalty is (λ/n) Σ √(w² + ε²)"),
+        (W / (n * root), "the factor λ is missing"),
+        (c * np.sign(W), "this is the L1 gradient λ/n sgn(w): ε has dropped out"),
+        (c * W / root**2, "the square root is missing from the denominator (chain rule)"),
+        (
+            c * W / np.sqrt(W**2 + eps),
+            "ε instead of ε² under the root: the penalty is √(w² + ε²)",
+        ),
+        (c * W / (2 * root), "a factor 1/2 too many: d/dw of w² is 2w, which cancels it"),
+        (2 * c * W / root, "a factor 2 too many: d/dw √u = u′ / (2√u)"),
+        (-c * W / root, "wrong sign: the penalty grows with |w|, so its gradient points with w"),
+    ]
+
+
+def _smooth_l1_case(fn: Callable, W: np.ndarray, lmbda: float, n: int, eps: float, where: str):
+    """Compare ``fn(W, lmbda, n, eps)`` with central differences of the penalty."""
+    what = f"smooth_l1_gradient(W, lmbda, n, eps) {where}"
+    with unchanged(lambda: [W], f"{what} changed W; return a new array"):
+        got = call(fn, W, lmbda, n, eps, what=what)
+    probe = W.copy()
+    expected = gradcheck.numerical_gradient(lambda: _smooth_l1_penalty(probe, lmbda, n, eps), probe)
+    compare(got, expected, what, CENTRAL_DIFFERENCES, causes=_smooth_l1_slips(W, lmbda, n, eps))
+
+
+@exercise("smooth_l1_gradient")
+def smooth_l1_gradient(fn: Callable, seed: int = 0, shape: tuple[int, ...] = (5, 4)) -> None:
+    r"""``fn(W, lmbda, n, eps)`` returns $\partial/\partial W$ of
+    $\frac{\lambda}{n}\sum_w \sqrt{w^2 + \epsilon^2}$, shaped like W; compared with central
+    differences of that penalty."""
+    # Worked example: weights at, near and far from 0, lmbda = 3, n = 10, eps = 0.1.
+    W = np.array([[0.0, 0.05, -0.1], [1.0, -2.0, 0.3]])
+    cases = [(W, 3.0, 10, 0.1, "for the worked example (lmbda = 3, n = 10, eps = 0.1)")]
+    rng = np.random.default_rng(seed)
+    for _ in range(3):
+        eps = float(rng.uniform(0.05, 1.0))
+        lmbda, n = float(rng.uniform(0.5, 5.0)), int(rng.integers(1, 100))
+        W = rng.normal(0.0, 1.0, shape) * rng.choice([0.1, 1.0, 3.0], shape)
+        cases.append(
+            (
+                W,
+                lmbda,
+                n,
+                eps,
+                f"for random W {shape} (lmbda = {lmbda:.3f}, n = {n}, eps = {eps:.3f})",
+            )
+        )
+    for W, lmbda, n, eps, where in cases:
+        _smooth_l1_case(fn, W, lmbda, n, eps, where)

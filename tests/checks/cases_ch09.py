@@ -4,11 +4,27 @@ wrong answers from these references."""
 
 import math
 
+import numpy as np
 from contract import Case, hard
+
+from bplib import regularization
 
 
 def l2_update(W, nabla_w, eta, lmbda, n):
     return (1 - eta * lmbda / n) * W - eta * nabla_w
+
+
+def smooth_l1_gradient(W, lmbda, n, eps):
+    return lmbda / n * W / np.sqrt(W**2 + eps**2)
+
+
+def l2_update_via_bplib(W, nabla_w, eta, lmbda, n):
+    return W - eta * (nabla_w + regularization.l2_gradient(W, lmbda, n))
+
+
+def dropout_forward_via_bplib(a, p, rng):
+    mask = regularization.dropout_mask(a.shape, p, rng)
+    return a * mask, mask
 
 
 def dropout_forward(a, p, rng):
@@ -40,12 +56,20 @@ CASES = {
         hard(l2_update),
         ("random W",),
         calls=({}, {"seed": 7, "shape": (2, 5)}),
+        via_bplib=(l2_update_via_bplib,),
+    ),
+    "smooth_l1_gradient": Case(
+        (smooth_l1_gradient,),
+        hard(smooth_l1_gradient),
+        ("random W",),
+        calls=({}, {"seed": 7, "shape": (3,)}, {"seed": 123, "shape": (30, 10)}),
     ),
     "dropout_forward": Case(
         (dropout_forward,),
         hard(dropout_forward),
         ("dropout_forward(a (200, 500), p = 0.200, rng)",),
         calls=({}, {"seed": 7, "shape": (100, 30, 20)}),
+        via_bplib=(dropout_forward_via_bplib,),
     ),
     "dropout_backward": Case(
         (dropout_backward,),

@@ -56,6 +56,11 @@ def times_one_minus_p(a, p, rng):
     return a * mask, mask
 
 
+def divided_by_p(a, p, rng):
+    mask = (rng.random(a.shape) >= p) / p
+    return a * mask, mask
+
+
 def boolean_mask(a, p, rng):
     keep = rng.random(a.shape) >= p
     return a * keep / (1 - p), keep
@@ -84,9 +89,10 @@ def in_place(a, p, rng):
 @pytest.mark.parametrize(
     "slip, cause",
     [
-        (not_inverted, "no 1/(1 − p): this is not inverted dropout"),
+        (not_inverted, "the kept units are not scaled: this is not inverted dropout"),
         (drops_one_minus_p, "dropped with probability 1 − p"),
-        (times_one_minus_p, "multiplied by 1 − p"),
+        (times_one_minus_p, "the kept units were made smaller"),
+        (divided_by_p, "computed from the dropped fraction p"),
         (boolean_mask, "mask holds 0/1 (or True/False)"),
         (scaled_twice, "the mask already holds the scale"),
         (own_generator, "a new generator made inside the function"),
@@ -96,6 +102,12 @@ def in_place(a, p, rng):
 )
 def test_dropout_forward_names_each_slip(slip, cause, failure):
     assert cause in failure(check.dropout_forward, slip)
+
+
+def test_dropout_forward_messages_never_state_the_scale(failure):
+    for slip in [not_inverted, times_one_minus_p, divided_by_p, boolean_mask, scaled_twice]:
+        message = failure(check.dropout_forward, slip)
+        assert "1/(1 − p)" not in message and "1.333" not in message and "1.25" not in message
 
 
 def test_dropout_forward_may_draw_its_mask_in_another_way(passes):
@@ -208,3 +220,54 @@ def test_the_early_stopping_reference_agrees_with_bplib_train():
         assert "did not improve" in history.stopped_because
         stop, best = early_stopping(history.val_loss, patience)
         assert (stop, best) == (history.epoch[-1], history.best_epoch)
+
+
+# ---------------------------------------------------------------- smooth_l1_gradient
+
+
+def smooth(W, lmbda, n, eps):
+    return np.sqrt(W**2 + eps**2)
+
+
+@pytest.mark.parametrize(
+    "slip, cause",
+    [
+        (lambda W, lmbda, n, eps: lmbda * W / smooth(W, lmbda, n, eps), "not divided by n"),
+        (lambda W, lmbda, n, eps: W / (n * smooth(W, lmbda, n, eps)), "the factor λ is missing"),
+        (lambda W, lmbda, n, eps: lmbda / n * np.sign(W), "ε has dropped out"),
+        (
+            lambda W, lmbda, n, eps: lmbda / n * W / smooth(W, lmbda, n, eps) ** 2,
+            "the square root is missing",
+        ),
+        (
+            lambda W, lmbda, n, eps: lmbda / n * W / np.sqrt(W**2 + eps),
+            "ε instead of ε²",
+        ),
+        (
+            lambda W, lmbda, n, eps: lmbda / n * W / (2 * smooth(W, lmbda, n, eps)),
+            "a factor 1/2 too many",
+        ),
+        (
+            lambda W, lmbda, n, eps: 2 * lmbda / n * W / smooth(W, lmbda, n, eps),
+            "a factor 2 too many",
+        ),
+        (lambda W, lmbda, n, eps: -lmbda / n * W / smooth(W, lmbda, n, eps), "wrong sign"),
+    ],
+)
+def test_smooth_l1_gradient_names_each_slip(slip, cause, failure):
+    assert cause in failure(check.smooth_l1_gradient, slip)
+
+
+def test_smooth_l1_gradient_must_not_change_W(failure):
+    def in_place(W, lmbda, n, eps):
+        W *= lmbda / n / np.sqrt(W**2 + eps**2)
+        return W
+
+    assert "changed W" in failure(check.smooth_l1_gradient, in_place)
+
+
+def test_smooth_l1_gradient_accepts_another_correct_form(passes):
+    def with_a_power(W, lmbda, n, eps):
+        return lmbda / n * W * (W**2 + eps**2) ** -0.5
+
+    passes(check.smooth_l1_gradient, with_a_power)
