@@ -49,7 +49,6 @@ def test_the_cell_installs_bplib_from_the_books_repository_where_it_is_missing(
     assert pip_calls == [[sys.executable, "-m", "pip", "install", "--quiet", url]]
 
 
-@pytest.mark.xfail(strict=True, reason="until the cell is put into solutions/ and chapters/")
 @pytest.mark.parametrize(
     "notebook",
     sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "chapters").glob("*.ipynb")),
