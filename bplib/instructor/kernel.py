@@ -12,6 +12,7 @@ import contextlib
 import math
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -190,9 +191,7 @@ def execute(
                             break
                         continue
                     except judge.KernelLost as e:
-                        stopped = f"kernel died in cell {index}" + (
-                            f" ({e})" if "died" not in str(e) else ""
-                        )
+                        stopped = died(km, index, "" if "died" in str(e) else str(e))
                         break
                     cell.outputs, replies[index] = verdict.outputs, verdict.reply
                     flags += [note for note in verdict.notes if note not in flags]
@@ -204,7 +203,7 @@ def execute(
                     if index in tests.captures:
                         agent.run(f"{judge.AGENT}.capture({tests.captures[index]!r})", limit)
                 except (DeadKernelError, judge.KernelLost):
-                    stopped = f"kernel died in cell {index}"
+                    stopped = died(km, index)
                     break
                 except judge.KernelTimeout:
                     pass  # the next cell says it
@@ -229,6 +228,19 @@ def execute(
     run.notes.extend(limit_notes(nb))
     run.notes.extend(flags + judge.report_notes(reports) + judge.suspicious(tests.student))
     return run
+
+
+def died(km: AsyncKernelManager, index: int, why: str = "") -> str:
+    """The note for a kernel that ended in cell ``index``: the CPU-time limit, if it was."""
+    process = getattr(km.provisioner, "process", None)
+    code = None
+    if process is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            code = process.wait(timeout=1)  # the kernel's end may not be collected yet
+    # SIGXCPU ends the process at RLIMIT_CPU; bwrap exits with 128 + the signal.
+    if code in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
+        why = "CPU-time limit hit"
+    return f"kernel died in cell {index}" + (f" ({why})" if why else "")
 
 
 def run_timed_out(replies: dict[int, dict], index: int) -> bool:

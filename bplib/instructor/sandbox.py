@@ -57,9 +57,11 @@ class Limits(NamedTuple):
 LAUNCHER = """\
 import os, resource, sys
 uid, memory, processes, cpu = map(int, sys.argv[1:5])
-for limit, value in [("AS", memory), ("NPROC", processes), ("CPU", cpu)]:
-    if value >= 0:
-        resource.setrlimit(getattr(resource, "RLIMIT_" + limit), (value, value))
+# At the CPU limit SIGXCPU ends the kernel (a status can tell it from SIGKILL, 5 s later).
+for limit, soft, hard in [("AS", memory, memory), ("NPROC", processes, processes),
+                          ("CPU", cpu, cpu + 5)]:
+    if soft >= 0:
+        resource.setrlimit(getattr(resource, "RLIMIT_" + limit), (soft, hard))
 if uid >= 0:
     os.setgroups([])
     os.setgid(uid)

@@ -14,12 +14,13 @@ import socket
 import threading
 from pathlib import Path
 
+import nbformat
 import pytest
 from test_grade import NAME, ROOT, solved, tree_digest, with_cell, write
 
 from bplib import losses
 from bplib.checks import ch00
-from bplib.instructor import grade, sandbox
+from bplib.instructor import grade, kernel, sandbox
 
 pytestmark = pytest.mark.notebook
 
@@ -285,3 +286,12 @@ def test_a_connection_to_a_server_outside_never_arrives(graded, server):
 def test_every_row_is_graded_and_the_grader_survived(graded):
     assert all(not r.status.startswith("grader error") for r in graded["rows"].values())
     assert (graded["results"] / "grades.csv").is_file()
+
+
+@NEEDS_CONTAINMENT
+def test_a_kernel_over_its_cpu_time_dies_and_the_status_says_why(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("while True:\n    pass")])
+    tests = kernel.Tests("bplib.checks.ch00", judged={}, captures={}, exercises={}, student=[])
+    limits = kernel.LIMITS._replace(cpu=6)
+    run = kernel.execute(nb, tmp_path, 30, 60, tests, contained=True, limits=limits)
+    assert run.stopped == "kernel died in cell 0 (CPU-time limit hit)"
