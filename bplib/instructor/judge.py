@@ -79,7 +79,8 @@ class Agent:
     def __init__(self, connection, alive: Callable[[], bool], interrupt: Callable) -> None:
         self.kc = BlockingKernelClient()
         self.kc.load_connection_info(connection)
-        self.kc.start_channels()
+        # No iopub: what the student's code prints while the checks call it is not read here.
+        self.kc.start_channels(iopub=False, hb=False, control=False)
         self.alive, self.interrupt = alive, interrupt
 
     def close(self) -> None:
@@ -209,8 +210,9 @@ class Session:
         encoded = self.codec.encode(list(args))
         command = {"op": "call", "handle": handle, "args": encoded, "answers": self.answers}
         reply = self.exchange(command)
-        called = reply.get("called", [])
-        self.called += [str(name) for name in called if str(name) not in self.called]
+        for name in map(str, reply.get("called", [])):
+            if not any(seen.startswith(name) for seen in self.called):
+                self.called.append(name)
         changed = reply.get("args") or []
         for original, data in zip(args, changed, strict=False):
             if data is not None:
@@ -309,7 +311,7 @@ def judge(
             answers = getattr(check, "bplib_answers", ())
             session.answers = [[f.__module__, f.__qualname__] for f in answers]
             session.called = [
-                f"{f.__module__}.{f.__qualname__}, named in the exercise cell"
+                f"{f.__module__}.{f.__qualname__} (named in the exercise cell)"
                 for f in answers
                 if f.__name__ in identifiers(exercise)
             ]

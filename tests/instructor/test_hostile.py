@@ -211,8 +211,9 @@ def test_rebinding_the_function_or_check_judges_the_exercise_cell(graded):
 def test_calling_bplibs_answer_scores_0(graded):
     assert points(graded, "calls_reference") == 0
     assert "bplib's own answer" in feedback(graded, "calls_reference")
-    assert "reference implementation called (bplib.losses.quadratic" in status(
-        graded, "calls_reference"
+    assert status(graded, "calls_reference") == (
+        "reference implementation called (bplib.losses.quadratic (named in the exercise cell))"
+        + ("" if CONTAINED else f"; {sandbox.resolve('auto')[1]}")
     )
 
 
@@ -220,7 +221,7 @@ def test_calling_it_under_another_name_with_the_watch_switched_off_scores_0(grad
     assert points(graded, "hides_reference_call") == 0
     assert "bplib's own answer" in feedback(graded, "hides_reference_call")
     note = status(graded, "hides_reference_call")
-    assert "reference implementation called (sys.setprofile (the watch was switched off)" in note
+    assert "reference implementation called (sys.setprofile (the watch was switched off));" in note
     assert "suspicious code in cell" in note and "setprofile" in note
 
 
