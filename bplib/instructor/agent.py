@@ -32,7 +32,7 @@ import sys
 
 from bplib.instructor import wire
 
-# Modules whose functions a cheat would replace, and single functions; filled by ``start``.
+# Modules whose functions a cheat would replace; ``start`` adds the chapter's check module.
 WATCHED = ["numpy", "numpy.testing", "bplib.checks.feedback"]
 MAX_REPORTS = 20
 
