@@ -30,7 +30,9 @@ from bplib.instructor import judge, sandbox
 from bplib.instructor.exercise_format import CheckCall
 
 # Enough for chapters 08-10 on MNIST; a 50 GB allocation fails, a fork bomb stops at the limit.
-LIMITS = sandbox.Limits(memory=6 * 2**30, processes=256, cpu=3600)
+# The CPU time is a backstop behind the notebook's time limit (BLAS runs one thread): that
+# limit and a minute.
+LIMITS = sandbox.Limits(memory=6 * 2**30, processes=256, cpu=60)
 # Under the process limit, NumPy's BLAS gets one thread (it would start one per core).
 THREADS = {name: "1" for name in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]}
 # What a cell's error says when it hit a limit of the container.
@@ -126,9 +128,14 @@ def execute(
     notebook_timeout: float,
     tests: Tests,
     contained: bool = False,
-    limits: sandbox.Limits = LIMITS,
+    limits: sandbox.Limits | None = None,
 ) -> Run:
-    """Run ``nb`` in a fresh kernel in ``cwd``; stop at ``notebook_timeout`` or a dead kernel."""
+    """Run ``nb`` in a fresh kernel in ``cwd``; stop at ``notebook_timeout`` or a dead kernel.
+
+    ``limits``: the container's, by default LIMITS with the notebook's time added to its CPU.
+    """
+    if limits is None:
+        limits = LIMITS._replace(cpu=LIMITS.cpu + math.ceil(notebook_timeout))
     replies: dict[int, dict] = {}
     limits_at: dict[int, int] = {}
     km = ContainedKernelManager(kernel_name="python3")
