@@ -220,14 +220,16 @@ def load_mnist(
     data_dir = data_dir or os.environ.get("BPLIB_DATA_DIR")
     if data_dir:
         return _read_mnist(Path(data_dir).expanduser().resolve())
-    folder = _cache_folder(cache_dir).resolve()
+    folder = cache_folder(cache_dir).resolve()
     for name in _FILES:
         if not (folder / f"{name}.gz").is_file():
             _download(name, folder, _mirror_list(mirrors))
     return _read_mnist(folder)
 
 
-def _cache_folder(cache_dir: str | os.PathLike[str] | None) -> Path:
+def cache_folder(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where ``load_mnist`` keeps what it downloads: ``cache_dir``, else ``BPLIB_CACHE_DIR``,
+    else the platform's cache folder."""
     folder = cache_dir or os.environ.get("BPLIB_CACHE_DIR")
     if folder:
         return Path(folder).expanduser()

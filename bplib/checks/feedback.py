@@ -110,6 +110,8 @@ def exercise(name: str, bplib_answers: Sequence[Callable] = ()) -> Callable:
             print(f"✔ {name}: passed")
 
         run.exercise = name  # type: ignore[attr-defined]  # how the checks of a module are found
+        # what the grader's agent watches for in the kernel, where this check's guard cannot see
+        run.bplib_answers = tuple(bplib_answers)  # type: ignore[attr-defined]
         return run
 
     return decorate

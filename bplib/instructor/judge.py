@@ -313,7 +313,7 @@ def judge(
             session.called = [
                 f"{f.__module__}.{f.__qualname__} (named in the exercise cell)"
                 for f in answers
-                if f.__name__ in identifiers(exercise)
+                if names(exercise, f)
             ]
             with printed() as out:
                 error: Exception | None = None
@@ -375,21 +375,43 @@ def suspicious(cells: list[tuple[int, str]]) -> list[str]:
     return notes
 
 
-def identifiers(source: str) -> set[str]:
-    """The names and attribute names a cell uses (``losses.quadratic``: losses, quadratic)."""
+def names(source: str, answer: Callable) -> bool:
+    """Whether a cell names bplib's ``answer``: imports it from its module, reads it off that
+    module (``losses.quadratic`` with ``from bplib import losses``), or, for a method
+    (``Network.backprop``), calls a method of that name on anything. A variable that only shares
+    the function's name (``labels``, ``step``) is not the function."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return set()
-    names: set[str] = set()
+        return False
+    module, qualname = answer.__module__, answer.__qualname__
+    method = qualname.rpartition(".")[2] if "." in qualname else None
+    modules = set()  # the names the cell binds to the answer's module
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            names.add(node.attr)
-        elif isinstance(node, ast.alias):
-            names.add(node.name.rpartition(".")[2])
-    return names
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" == f"{module}.{qualname}":
+                    return True
+                if f"{node.module}.{alias.name}" == module:
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules |= {
+                alias.asname for alias in node.names if alias.name == module and alias.asname
+            }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            if method is not None and node.attr == method:
+                return True
+            if (
+                method is None
+                and node.attr == qualname
+                and (
+                    (isinstance(node.value, ast.Name) and node.value.id in modules)
+                    or ast.unparse(node.value) == module
+                )
+            ):
+                return True
+    return False
 
 
 def defined(source: str) -> list[str]:

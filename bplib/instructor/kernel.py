@@ -158,7 +158,7 @@ def execute(
     deadline = time.monotonic() + notebook_timeout
     # The kernel's own stdout and stderr have nothing for the student (outputs come over ZeroMQ).
     env = {**os.environ, **THREADS, GRADING_ENV: "1", "HOME": str(cwd), "TMPDIR": str(cwd)}
-    env["BPLIB_CACHE_DIR"] = str(data._cache_folder(None))  # $HOME moved; MNIST did not
+    env["BPLIB_CACHE_DIR"] = str(data.cache_folder())  # $HOME moved; MNIST did not
     env["MPLCONFIGDIR"] = str(matplotlib_cache(cwd / ".matplotlib"))
     with client.setup_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         agent = judge.Agent(

@@ -107,7 +107,7 @@ def readable() -> list[Path]:
     paths = [Path(sys.prefix), Path(sys.base_prefix), Path(bplib.__file__).parent]
     if os.environ.get("BPLIB_DATA_DIR"):
         paths.append(Path(os.environ["BPLIB_DATA_DIR"]))
-    paths.append(data._cache_folder(None))
+    paths.append(data.cache_folder())
     return [p.resolve() for p in paths if p.exists()]
 
 
