@@ -119,13 +119,16 @@ def bwrap_args(folder: Path, extra: list[Path]) -> list[str]:
     args += ["--unshare-uts", "--unshare-cgroup-try"]
     if os.geteuid() != 0:
         args.append("--unshare-user")
+    # An empty /tmp first, so that what lies under /tmp (a checkout and its .venv, say) can
+    # still be shown read-only on top of it.
+    args += ["--perms", "1777", "--tmpfs", "/tmp"]
     views = [Path(p) for p in [*SYSTEM, *ETC] if os.path.lexists(p)]
     for path in extra:
         if not any(path.is_relative_to(view) for view in views):
             views.append(path)
     for path in views:
         args += parents(path, views) + ["--ro-bind", str(path), str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev"]
     if folder != Path("/"):
         args += parents(folder, views) + ["--bind", str(folder), str(folder)]
         args += ["--chdir", str(folder)]
