@@ -24,7 +24,7 @@ endif
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e '.[test,instructor,lab,book]'
+	$(BIN)/python -m pip install -e '.[test,instructor,lab,book,nbgrader]'
 	touch $(STAMP)
 
 # MathJax, RequireJS and the widget manager that the book serves itself (package-lock.json).
