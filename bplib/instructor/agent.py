@@ -25,11 +25,14 @@ verdict is the grader's. The reports are for the instructor:
   (see ``judge``).
 """
 
+import functools
 import importlib
 import json
 import os
 import sys
+import types
 
+from bplib.checks.feedback import global_names
 from bplib.instructor import wire
 
 # Modules whose functions a cheat would replace; ``start`` adds the chapter's check module.
@@ -56,6 +59,7 @@ class Agent:
         self.signals: list[str] = []
         self.captured: dict[str, object] = {}
         self.codec = wire.Codec(self.callback)
+        self.saved: dict[int, dict] = {}  # the student's helpers, while references stand in
         self.modules = WATCHED + checks
         self.snapshot = dict(self.functions(self.modules))
         self.setprofile, self.getprofile = sys.setprofile, sys.getprofile
@@ -130,6 +134,8 @@ class Agent:
 
     def handle(self, command: dict) -> dict:
         try:
+            if command["op"] in ("rebind", "restore"):
+                return {"value": self.rebind(command)}
             if command["op"] == "get":
                 name = command["name"]
                 if name not in self.captured and name not in self.user_ns:
@@ -148,6 +154,30 @@ class Agent:
             return {"value": value, "args": changed, "called": called}
         except Exception as e:
             return {"error": wire.describe(e)}
+
+    def rebind(self, command: dict) -> list[str]:
+        """Put the course's references (``names``: name -> [module, qualname] of bplib's checks)
+        in place of the helpers that the function ``handle`` calls, in its namespace; or, for
+        ``restore``, put the student's back. Returns the names rebound."""
+        fn = self.codec.handed_out[command["handle"]]
+        namespace = getattr(fn, "__globals__", {})
+        if command["op"] == "restore":
+            namespace.update(self.saved.pop(command["handle"], {}))
+            return []
+        code = getattr(fn, "__code__", None)
+        calls = global_names(code) if isinstance(code, types.CodeType) else set()
+        used = sorted(n for n in command["names"] if n in calls and n in namespace)
+        references = {}
+        for name in used:
+            module, qualname = command["names"][name]
+            if not str(module).startswith("bplib."):
+                raise ValueError(f"not one of the course's references: {module}")
+            references[name] = functools.reduce(
+                getattr, str(qualname).split("."), importlib.import_module(module)
+            )
+        self.saved[command["handle"]] = {n: namespace[n] for n in used}
+        namespace.update(references)
+        return used
 
     def callback(self, handle: int, args: tuple):
         reply = self.exchange({"callback": handle, "args": self.codec.encode(list(args))})

@@ -141,7 +141,7 @@ class Session:
 
     def __init__(self, agent: Agent, msg_id: str, deadline: float) -> None:
         self.agent, self.msg_id, self.deadline = agent, msg_id, deadline
-        self.codec = wire.Codec(self.call)
+        self.codec = wire.Codec(self.call, self.command)
         self.answers: list[list[str]] = []  # [module, qualname] of bplib's answers, per check
         self.called: list[str] = []  # those the student's code called
         self.report = self.receive()["ready"]
@@ -218,6 +218,10 @@ class Session:
             if data is not None:
                 wire.write_back(original, self.codec.decode(data))
         return self.result(reply)
+
+    def command(self, command: dict):
+        """Another command about a function of the kernel's (``wire.Remote.rebind``)."""
+        return self.result(self.exchange(command))
 
     def result(self, reply: dict):
         if "error" in reply:
@@ -377,16 +381,18 @@ def suspicious(cells: list[tuple[int, str]]) -> list[str]:
 
 def names(source: str, answer: Callable) -> bool:
     """Whether a cell names bplib's ``answer``: imports it from its module, reads it off that
-    module (``losses.quadratic`` with ``from bplib import losses``), or, for a method
-    (``Network.backprop``), calls a method of that name on anything. A variable that only shares
-    the function's name (``labels``, ``step``) is not the function."""
+    module (``losses.quadratic``, or ``L.quadratic`` after ``import bplib.losses as L``), or,
+    for a method (``Network.backprop``), calls a method of that name on anything. A variable
+    that only shares the function's name (``labels``, ``step``) is not the function."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return False
     module, qualname = answer.__module__, answer.__qualname__
     method = qualname.rpartition(".")[2] if "." in qualname else None
-    modules = set()  # the names the cell binds to the answer's module
+    # The names bound to the answer's module: its own short name (``from bplib import losses``,
+    # usually in an earlier cell), and what this cell imports it as.
+    modules = {module.rpartition(".")[2]}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module:
             for alias in node.names:

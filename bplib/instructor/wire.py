@@ -24,7 +24,7 @@ import base64
 import builtins
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -43,14 +43,35 @@ class WireError(ValueError):
 
 
 class Remote:
-    """A callable on the other side, known here by its handle; calling it asks that side."""
+    """A callable on the other side, known here by its handle; calling it asks that side.
 
-    def __init__(self, handle: int, call: Callable[[int, tuple], Any]) -> None:
+    ``rebind(references)`` and ``restore()`` put the course's versions of earlier exercises in
+    place of the student's helpers that the function calls, on its side, and back (what
+    ``bplib.checks.feedback.references_in_place`` asks of a function it cannot reach itself).
+    """
+
+    def __init__(
+        self,
+        handle: int,
+        call: Callable[[int, tuple], Any],
+        command: Callable[[dict], Any] | None = None,
+    ) -> None:
         self.handle = handle
         self._call = call
+        self._command = command
 
     def __call__(self, *args):
         return self._call(self.handle, args)
+
+    def rebind(self, references: Mapping[str, Callable]) -> list[str]:
+        if self._command is None:
+            return []
+        names = {n: [f.__module__, f.__qualname__] for n, f in references.items()}
+        return list(self._command({"op": "rebind", "handle": self.handle, "names": names}))
+
+    def restore(self) -> None:
+        if self._command is not None:
+            self._command({"op": "restore", "handle": self.handle})
 
     def __repr__(self) -> str:
         return f"<function across the kernel boundary #{self.handle}>"
@@ -72,8 +93,10 @@ class Codec:
     ``call(handle, args)`` calls the other side's callable ``handle``.
     """
 
-    def __init__(self, call: Callable[[int, tuple], Any]) -> None:
-        self.call = call
+    def __init__(
+        self, call: Callable[[int, tuple], Any], command: Callable[[dict], Any] | None = None
+    ) -> None:
+        self.call, self.command = call, command
         self.handed_out: list[Callable] = []
 
     def dumps(self, value) -> str:
@@ -182,7 +205,7 @@ class Codec:
         if kind == "loss":
             return losses.get(_str(body))
         if kind == "mine":
-            return Remote(_int(body), self.call)
+            return Remote(_int(body), self.call, self.command)
         if kind == "yours":
             handle = _int(body)
             if not 0 <= handle < len(self.handed_out):

@@ -9,6 +9,7 @@ from bplib.network import Network
 
 CASES = [
     ("from bplib import losses\nf = lambda a, y: losses.quadratic(a, y)", losses.quadratic, True),
+    ("f = lambda a, y: losses.quadratic(a, y)", losses.quadratic, True),  # imported above
     ("import bplib.losses as L\nf = lambda a, y: L.quadratic(a, y)", losses.quadratic, True),
     ("from bplib.losses import quadratic as q\nf = lambda a, y: q(a, y)", losses.quadratic, True),
     ("f = lambda a, y: bplib.losses.quadratic(a, y)", losses.quadratic, True),
