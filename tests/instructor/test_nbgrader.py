@@ -45,6 +45,14 @@ def points(nb: nbformat.NotebookNode) -> dict[str, int]:
     return dict(zip(exercises, tests, strict=True))
 
 
+def without_widgets(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` without the cells that show a widget (none is graded). nbclient now and then misses
+    the reply to such a cell and waits out the cell's whole limit, 10 minutes here
+    (jupyter/nbclient#312)."""
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and "interactive(" in c.source)]
+    return nb
+
+
 def submission(released: Path, solution: nbformat.NotebookNode, solved: set[str]):
     """The released notebook with the exercises ``solved`` filled in from the solution."""
     nb = nbformat.read(released, as_version=4)
@@ -62,9 +70,9 @@ def course(tmp_path_factory):
     expected = {}
     for name in CHAPTERS:
         (course / "source" / name).mkdir(parents=True)
-        shutil.copy(ROOT / "solutions" / f"{name}.ipynb", course / "source" / name)
+        solution = without_widgets(nbformat.read(ROOT / "solutions" / f"{name}.ipynb", 4))
+        nbformat.write(solution, course / "source" / name / f"{name}.ipynb")
         nbgrader_run(course, "generate_assignment", name)
-        solution = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
         worth = points(solution)
         half = set(list(worth)[: max(1, len(worth) // 2)]) if len(worth) > 1 else set()
         released = course / "release" / name / f"{name}.ipynb"
@@ -89,6 +97,6 @@ def test_nbgrader_gives_the_points_of_the_finished_exercises(course, student, na
 def test_the_released_copies_are_the_courses(course):
     folder, _ = course
     for name in CHAPTERS:
-        ours = nbformat.read(ROOT / "chapters" / f"{name}.ipynb", as_version=4)
+        ours = without_widgets(nbformat.read(ROOT / "chapters" / f"{name}.ipynb", as_version=4))
         theirs = nbformat.read(folder / "release" / name / f"{name}.ipynb", as_version=4)
         assert [c.source for c in theirs.cells] == [c.source for c in ours.cells]
